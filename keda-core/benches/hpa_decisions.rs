@@ -1,0 +1,2 @@
+//! Placeholder replaced by the HPA decision benchmark.
+fn main() {}

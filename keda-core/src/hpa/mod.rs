@@ -1,0 +1,1 @@
+//! The Kubernetes HPA decision math.

@@ -1,0 +1,5 @@
+//! KEDA's scalers, each behind its own cargo feature, implementing `keda_core::scaler::Scaler`.
+
+pub mod error;
+
+pub use error::Error;
