@@ -240,7 +240,10 @@ impl HpaController {
         let mut error = None;
         let mut desired;
         let mut rescale = true;
-        if current == 0 && !((min != 0 && sz) || (sz && obj_ext)) {
+        // KEP-2021: a target scaled to zero by the HPA is measured again (before the min/max
+        // shortcuts) when minReplicas was raised or an Object/External metric can wake it.
+        let from_zero = current == 0 && ((min != 0 && sz) || (sz && obj_ext));
+        if current == 0 && !from_zero {
             desired = 0;
             rescale = false;
             if !gate {
@@ -254,9 +257,9 @@ impl HpaController {
                 "scaling is disabled since the replica count of the target is zero".into(),
                 now,
             );
-        } else if current > spec.max_replicas {
+        } else if !from_zero && current > spec.max_replicas {
             desired = spec.max_replicas;
-        } else if current < min {
+        } else if !from_zero && current < min {
             desired = min;
         } else {
             let (proposal, statuses, err) =
