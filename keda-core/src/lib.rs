@@ -7,8 +7,11 @@
 //! Time is always passed in (see [`clock`]); nothing here reads the wall clock.
 
 pub mod clock;
+pub mod conditions;
 pub mod error;
+pub mod fallback;
 pub mod hpa;
+pub mod modifiers;
 pub mod scaler;
 
 pub use error::{Error, Result};
