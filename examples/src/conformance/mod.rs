@@ -375,6 +375,11 @@ pub(crate) mod check {
         v.get(key).and_then(Value::as_i64)
     }
 
+    /// `v[key]` as f64 (absent/null → None).
+    pub(crate) fn f64_at(v: &Value, key: &str) -> Option<f64> {
+        v.get(key).and_then(Value::as_f64)
+    }
+
     /// `v[key]` as &str (absent/null → None).
     pub(crate) fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
         v.get(key).and_then(Value::as_str)
