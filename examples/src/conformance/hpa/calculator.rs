@@ -1,6 +1,6 @@
 //! Replica calculator tables: pod grouping, requests, and the `Get*Replicas` functions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -287,12 +287,12 @@ fn fixture_metrics(i: &Value) -> StaticMetrics {
         .collect();
     StaticMetrics {
         resource: usage,
-        pods: HashMap::from([("qps".to_owned(), pods)]),
+        pods: BTreeMap::from([("qps".to_owned(), pods)]),
         object: levels
             .first()
-            .map(|v| HashMap::from([("qps".to_owned(), *v)]))
+            .map(|v| BTreeMap::from([("qps".to_owned(), *v)]))
             .unwrap_or_default(),
-        external: HashMap::from([("qps".to_owned(), levels.clone())]),
+        external: BTreeMap::from([("qps".to_owned(), levels.clone())]),
     }
 }
 
