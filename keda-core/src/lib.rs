@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod go;
 pub mod hpa;
+pub mod manifest;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;
