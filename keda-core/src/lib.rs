@@ -11,8 +11,10 @@ pub mod error;
 pub mod go;
 pub mod hpa;
 pub mod manifest;
+pub mod resolver;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;
+pub mod validation;
 
 pub use error::{Error, Result};
