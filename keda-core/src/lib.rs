@@ -7,10 +7,13 @@
 //! Time is always passed in (see [`clock`]); nothing here reads the wall clock.
 
 pub mod clock;
+pub mod conditions;
 pub mod error;
+pub mod fallback;
 pub mod go;
 pub mod hpa;
 pub mod manifest;
+pub mod modifiers;
 pub mod resolver;
 pub mod scaler;
 pub mod scaler_common;
