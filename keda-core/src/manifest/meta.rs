@@ -98,23 +98,3 @@ pub struct OwnerReference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_owner_deletion: Option<bool>,
 }
-
-/// A Kubernetes quantity written as a string or an integer (`x-kubernetes-int-or-string`), kept
-/// as written (e.g. an HPA `tolerance` of `"0.05"` or `50m`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum IntOrString {
-    /// Written as an integer.
-    Int(i64),
-    /// Written as a string.
-    String(String),
-}
-
-impl std::fmt::Display for IntOrString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Int(i) => write!(f, "{i}"),
-            Self::String(s) => f.write_str(s),
-        }
-    }
-}

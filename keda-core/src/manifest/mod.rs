@@ -32,18 +32,17 @@
 
 pub mod annotations;
 mod conditions;
-mod hpa_behavior;
+mod derived_hpa;
 mod meta;
 mod scaled_job;
 mod scaled_object;
 mod trigger_auth;
 mod triggers;
 
-pub use conditions::{Condition, ConditionStatus, ConditionType, Conditions, reasons};
-pub use hpa_behavior::{
-    HpaBehavior, HpaScalingPolicy, HpaScalingPolicyType, HpaScalingRules, SelectPolicy,
-};
-pub use meta::{IntOrString, ObjectMeta, OwnerReference};
+pub use crate::conditions::{Condition, ConditionStatus, ConditionType, Conditions};
+pub use conditions::reasons;
+pub use derived_hpa::{DerivedHpa, derive_hpa, external_metric_spec, hpa_labels};
+pub use meta::{ObjectMeta, OwnerReference};
 pub use scaled_job::*;
 pub use scaled_object::*;
 pub use trigger_auth::*;

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::conditions::Conditions;
 use super::meta::ObjectMeta;
 use super::scaled_object::{API_VERSION, TriggerActivityStatus};
 use super::triggers::Trigger;
+use crate::conditions::Conditions;
 
 /// Default `successfulJobsHistoryLimit` and `failedJobsHistoryLimit`.
 pub const DEFAULT_JOBS_HISTORY_LIMIT: i32 = 100;
@@ -252,7 +252,7 @@ pub struct ScaledJobStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_time: Option<String>,
     /// `conditions`.
-    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    #[serde(default, skip_serializing_if = "super::scaled_object::no_conditions")]
     pub conditions: Conditions,
     /// `Paused` (capitalised in KEDA's JSON).
     #[serde(default, rename = "Paused", skip_serializing_if = "String::is_empty")]

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::conditions::Conditions;
-use super::hpa_behavior::HpaBehavior;
 use super::meta::ObjectMeta;
 use super::triggers::Trigger;
+use crate::conditions::Conditions;
+use crate::fallback::HealthStatus;
+use crate::hpa::Behavior as HpaBehavior;
 use crate::scaler::MetricTargetType;
 
 /// `keda.sh/v1alpha1`, the API version of every KEDA resource modelled here.
@@ -151,7 +152,7 @@ pub struct AdvancedConfig {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct HorizontalPodAutoscalerConfig {
-    /// `behavior`, copied verbatim into the HPA.
+    /// `behavior` (`autoscaling/v2` `HorizontalPodAutoscalerBehavior`), copied verbatim into the HPA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HpaBehavior>,
     /// `name` of the HPA (`keda-hpa-<ScaledObject name>` when empty).
@@ -263,7 +264,7 @@ pub struct ScaledObjectStatus {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub composite_scaler_name: String,
     /// `conditions`.
-    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    #[serde(default, skip_serializing_if = "no_conditions")]
     pub conditions: Conditions,
     /// `health`: per metric name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -285,13 +286,6 @@ pub struct ScaledObjectStatus {
     pub authentications_types: Option<String>,
 }
 
-impl Conditions {
-    /// Whether there are no conditions.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 /// `status.scaleTargetGVKR`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -305,28 +299,6 @@ pub struct GroupVersionKindResource {
     pub kind: String,
     /// `resource`.
     pub resource: String,
-}
-
-/// `status.health[metric]`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct HealthStatus {
-    /// `numberOfFailures`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub number_of_failures: Option<i32>,
-    /// `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<HealthStatusType>,
-}
-
-/// `status.health[metric].status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum HealthStatusType {
-    /// The last poll succeeded.
-    Happy,
-    /// The last poll failed.
-    Failing,
 }
 
 /// `status.triggersActivity[metric]`.
@@ -507,5 +479,40 @@ impl ScaledObject {
             self.metadata.name()
         )
         .to_lowercase()
+    }
+}
+
+pub(super) fn no_conditions(c: &Conditions) -> bool {
+    c.0.is_empty()
+}
+
+impl From<&Fallback> for crate::fallback::Fallback {
+    /// The decision input of a manifest fallback (an unset behavior is the CRD default `static`).
+    fn from(f: &Fallback) -> Self {
+        use crate::fallback::FallbackBehavior as B;
+        let behavior = match f.behavior() {
+            FallbackBehavior::Static => B::Static,
+            FallbackBehavior::CurrentReplicas => B::CurrentReplicas,
+            FallbackBehavior::CurrentReplicasIfHigher => B::CurrentReplicasIfHigher,
+            FallbackBehavior::CurrentReplicasIfLower => B::CurrentReplicasIfLower,
+            FallbackBehavior::ScalingModifiers => B::ScalingModifiers,
+        };
+        Self {
+            failure_threshold: f.failure_threshold,
+            replicas: f.replicas,
+            behavior,
+        }
+    }
+}
+
+impl From<&ScalingModifiers> for crate::modifiers::ScalingModifiers {
+    /// The decision input of manifest scaling modifiers.
+    fn from(m: &ScalingModifiers) -> Self {
+        Self {
+            formula: m.formula.clone(),
+            target: m.target.clone(),
+            activation_target: m.activation_target.clone(),
+            metric_type: m.metric_type,
+        }
     }
 }
