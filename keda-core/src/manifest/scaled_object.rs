@@ -516,3 +516,26 @@ impl From<&ScalingModifiers> for crate::modifiers::ScalingModifiers {
         }
     }
 }
+
+/// KEDA's `getTriggersActivity`: `status.triggersActivity` after a scale pass. Every name of
+/// `external_metric_names` is recorded active iff it is in `active`; for a push scaler's
+/// notification (`push_metric`) the existing map is kept and only that metric is rewritten.
+pub fn triggers_activity(
+    external_metric_names: &[String],
+    existing: &BTreeMap<String, TriggerActivityStatus>,
+    active: &[String],
+    push_metric: Option<&str>,
+) -> BTreeMap<String, TriggerActivityStatus> {
+    let is_active = |name: &str| TriggerActivityStatus::new(active.iter().any(|a| a == name));
+    match push_metric.filter(|m| !m.is_empty()) {
+        Some(m) => {
+            let mut out = existing.clone();
+            out.insert(m.to_owned(), is_active(m));
+            out
+        }
+        None => external_metric_names
+            .iter()
+            .map(|n| (n.clone(), is_active(n)))
+            .collect(),
+    }
+}

@@ -113,7 +113,7 @@ pub(super) fn scaled_job(sj: &ScaledJob) -> Result<()> {
     minimum("spec.minReplicaCount", s.min_replica_count, 0)?;
     minimum("spec.maxReplicaCount", s.max_replica_count, 1)?;
     let containers = s.job_target_ref.template.spec.get("containers");
-    if !containers.is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
+    if containers.is_none_or(|c| c.as_array().is_none_or(|a| a.is_empty())) {
         return Err(Error::required(
             "spec.jobTargetRef.template.spec.containers",
             "a Job's pod template needs at least one container",
