@@ -7,12 +7,14 @@
 //! container resource requests of the target, LimitRanges) are out of reach offline; the
 //! remaining webhook rules run in a fixed order (KEDA iterates a Go map, so its order varies).
 //!
-//! Two hooks let other crates add what this crate cannot know: a [`MetadataValidator`] parses
-//! each trigger's metadata with its scaler's rules (implemented by `keda-scalers`), and a
-//! [`FormulaValidator`] compiles scalingModifiers formulas.
+//! A hook lets the scalers crate add what this crate cannot know: a [`MetadataValidator`] parses
+//! each trigger's metadata with its scaler's rules (implemented by `keda-scalers`).
 
 mod schema;
+mod set;
 mod webhook;
+
+pub use set::check_set;
 
 pub use webhook::{
     check_fallback_valid, check_replica_count_bounds, validate_scaled_job, validate_scaled_object,
@@ -33,32 +35,18 @@ pub trait MetadataValidator {
     fn validate(&self, trigger_type: &str, config: &ScalerConfig) -> Result<()>;
 }
 
-/// Compiles and dry-runs a scalingModifiers formula (KEDA's `validateScalingModifiersFormula`):
-/// `variables` are the names of the named, non-cpu/memory triggers, each bound to `-1.0`.
-pub trait FormulaValidator {
-    /// `Err(message)` when the formula does not compile or fails to evaluate.
-    fn validate_formula(
-        &self,
-        formula: &str,
-        variables: &[&str],
-    ) -> std::result::Result<(), String>;
-}
-
 /// The hooks and settings of a validation run.
 #[derive(Default, Clone, Copy)]
 #[non_exhaustive]
 pub struct Validator<'a> {
     /// Trigger metadata checks, when available.
     pub metadata: Option<&'a dyn MetadataValidator>,
-    /// Formula checks, when available.
-    pub formulas: Option<&'a dyn FormulaValidator>,
 }
 
 impl std::fmt::Debug for Validator<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Validator")
             .field("metadata", &self.metadata.is_some())
-            .field("formulas", &self.formulas.is_some())
             .finish()
     }
 }
@@ -67,12 +55,6 @@ impl<'a> Validator<'a> {
     /// A validator with the given metadata hook.
     pub fn with_metadata(mut self, v: &'a dyn MetadataValidator) -> Self {
         self.metadata = Some(v);
-        self
-    }
-
-    /// A validator with the given formula hook.
-    pub fn with_formulas(mut self, v: &'a dyn FormulaValidator) -> Self {
-        self.formulas = Some(v);
         self
     }
 

@@ -7,7 +7,8 @@ use crate::manifest::{
     IdentityOwner, OAuth2GrantType, PodIdentityProvider, ScaledJob, ScaledObject,
     TriggerAuthenticationSpec, validate_triggers,
 };
-use crate::scaler::{MetricTargetType, ScalerConfig};
+use crate::modifiers::{CompiledModifiers, FormulaTrigger};
+use crate::scaler::ScalerConfig;
 use crate::{Error, Result};
 
 /// Kubernetes' limit on label values: the ScaledObject name and HPA name are used as such.
@@ -99,56 +100,17 @@ fn verify_name(so: &ScaledObject) -> Result<()> {
     Ok(())
 }
 
-/// KEDA's `ValidateAndCompileScalingModifiers` (formula mandatory, target set and a float > 0,
-/// metricType not Utilization; the formula itself compiled by the [`super::FormulaValidator`]
-/// when one is given) and the `fallback.behavior: scalingModifiers` rule.
-fn verify_scaling_modifiers(so: &ScaledObject, v: &Validator<'_>) -> Result<()> {
-    const F: &str = "spec.advanced.scalingModifiers";
+/// KEDA's `ValidateAndCompileScalingModifiers` (formula mandatory and compiled with the named
+/// non-cpu/memory triggers as variables, target a float > 0, metricType not Utilization; see
+/// [`crate::modifiers::CompiledModifiers::validate_and_compile`]) and the
+/// `fallback.behavior: scalingModifiers` rule.
+fn verify_scaling_modifiers(so: &ScaledObject) -> Result<()> {
     if let Some(sm) = so.scaling_modifiers() {
-        if sm.formula.is_empty() {
-            return Err(Error::required(
-                format!("{F}.formula"),
-                "error ScalingModifiers.Formula is mandatory",
-            ));
-        }
-        if sm.target.is_empty() {
-            return Err(Error::required(
-                format!("{F}.target"),
-                "error validating formula in ScalingModifiers: formula is given but target is empty",
-            ));
-        }
-        if let Some(fv) = v.formulas {
-            let vars: Vec<&str> = so
-                .spec
-                .triggers
-                .iter()
-                .filter(|t| !t.is_cpu_or_memory() && !t.name.is_empty())
-                .map(|t| t.name.as_str())
-                .collect();
-            fv.validate_formula(&sm.formula, &vars).map_err(|e| {
-                Error::invalid(
-                    format!("{F}.formula"),
-                    &sm.formula,
-                    format!("error validating formula in ScalingModifiers: {e}"),
-                )
-            })?;
-        }
-        let target_ok =
-            sm.target.trim() == sm.target && sm.target.parse::<f64>().is_ok_and(|t| t > 0.0);
-        if !target_ok {
-            return Err(Error::invalid(
-                format!("{F}.target"),
-                &sm.target,
-                "error validating target in ScalingModifiers: error converting target for scalingModifiers (string->float) to valid target",
-            ));
-        }
-        if sm.metric_type == Some(MetricTargetType::Utilization) {
-            return Err(Error::Unsupported {
-                field: format!("{F}.metricType"),
-                value: "Utilization".into(),
-                supported: "AverageValue, Value".into(),
-            });
-        }
+        let triggers = so.spec.triggers.iter().map(|t| FormulaTrigger {
+            name: &t.name,
+            trigger_type: &t.trigger_type,
+        });
+        CompiledModifiers::validate_and_compile(&sm.into(), triggers)?;
     }
     if so.fallback_uses_scaling_modifiers()
         && so.scaling_modifiers().is_none_or(|m| m.formula.is_empty())
@@ -248,7 +210,7 @@ pub fn validate_scaled_object(so: &ScaledObject, v: &Validator<'_>) -> Result<Ve
     verify_name(so)?;
     check_replica_count_bounds(so)?;
     check_fallback_valid(so)?;
-    verify_scaling_modifiers(so, v)?;
+    verify_scaling_modifiers(so)?;
     verify_cpu_memory(so)?;
     verify_trigger_metadata(
         &so.metadata,
