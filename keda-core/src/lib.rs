@@ -12,9 +12,12 @@ pub mod error;
 pub mod fallback;
 pub mod go;
 pub mod hpa;
+pub mod manifest;
 pub mod modifiers;
+pub mod resolver;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;
+pub mod validation;
 
 pub use error::{Error, Result};
