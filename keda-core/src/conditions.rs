@@ -91,7 +91,7 @@ impl Conditions {
         ])
     }
 
-    /// Sets a condition (initialising the list first when empty, as KEDA's setters do).
+    /// Sets a condition, appending it when absent (KEDA's `SetCondition`).
     pub fn set(
         &mut self,
         type_: ConditionType,
@@ -99,9 +99,6 @@ impl Conditions {
         reason: &str,
         message: &str,
     ) {
-        if self.0.is_empty() {
-            *self = Self::initialized();
-        }
         let new = Condition {
             type_,
             status,
@@ -139,8 +136,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn setting_on_an_empty_list_initialises_it() {
-        let mut c = Conditions::default();
+    fn set_replaces_or_appends_and_merge_copies() {
+        let mut c = Conditions::initialized();
         c.set(
             ConditionType::Active,
             ConditionStatus::True,
@@ -149,11 +146,14 @@ mod tests {
         );
         assert_eq!(c.0.len(), 4);
         assert!(c.is_true(ConditionType::Active));
+        let mut delta = Conditions::default();
+        delta.set(ConditionType::HpaActive, ConditionStatus::False, "X", "");
+        assert_eq!(delta.0.len(), 1);
+        c.merge(&delta);
+        assert_eq!(c.0.len(), 5);
         assert_eq!(
             c.get(ConditionType::Paused).map(|p| p.status),
             Some(ConditionStatus::False)
         );
-        c.set(ConditionType::HpaActive, ConditionStatus::False, "X", "");
-        assert_eq!(c.0.len(), 5);
     }
 }

@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod error;
 pub mod fallback;
 pub mod hpa;
+pub mod lifecycle;
 pub mod modifiers;
 pub mod scaler;
 
