@@ -46,8 +46,7 @@ impl TriggerRead {
     pub fn is_active(&self) -> bool {
         self.metrics
             .iter()
-            .filter(|m| m.result.is_ok())
-            .next_back()
+            .rfind(|m| m.result.is_ok())
             .is_some_and(MetricRead::active_or_fallback)
     }
 
@@ -137,7 +136,11 @@ pub fn scaled_object_state(
         };
         state.is_active = false;
         state.active_triggers.clear();
-        if let Some(m) = state.metrics.iter().find(|m| !state.is_error && compiled.is_active(m)) {
+        if let Some(m) = state
+            .metrics
+            .iter()
+            .find(|m| !state.is_error && compiled.is_active(m))
+        {
             state.is_active = true;
             state.active_triggers.push(m.metric_name.clone());
         }
