@@ -13,6 +13,7 @@ pub mod fallback;
 pub mod hpa;
 pub mod lifecycle;
 pub mod modifiers;
+pub mod scaledjob;
 pub mod scaler;
 
 pub use error::{Error, Result};
