@@ -10,10 +10,13 @@ pub mod clock;
 pub mod conditions;
 pub mod error;
 pub mod fallback;
+pub mod go;
 pub mod hpa;
 pub mod lifecycle;
 pub mod modifiers;
 pub mod scaledjob;
 pub mod scaler;
+pub mod scaler_common;
+pub mod scaler_config;
 
 pub use error::{Error, Result};
