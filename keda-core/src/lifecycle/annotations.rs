@@ -60,16 +60,7 @@ impl ScaleAnnotations {
 pub fn truthy(annotations: &BTreeMap<String, String>, key: &str) -> bool {
     annotations
         .get(key)
-        .is_some_and(|v| parse_go_bool(v).unwrap_or(true))
-}
-
-/// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
+        .is_some_and(|v| crate::go::parse_bool(v).unwrap_or(true))
 }
 
 #[cfg(test)]
