@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod conditions;
+pub mod engine;
 pub mod error;
 pub mod fallback;
 pub mod go;
