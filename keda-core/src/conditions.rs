@@ -1,4 +1,9 @@
 //! Status conditions of ScaledObjects and ScaledJobs (KEDA's `apis/keda/v1alpha1/condition_types.go`).
+//!
+//! Reasons and messages are `Cow<'static, str>`: KEDA's are nearly all constants, so an engine
+//! holding thousands of objects stores pointers, not copies.
+
+use std::borrow::Cow;
 
 /// A condition type.
 #[derive(
@@ -63,10 +68,10 @@ pub struct Condition {
     pub status: ConditionStatus,
     /// One-word CamelCase reason.
     #[serde(default)]
-    pub reason: String,
+    pub reason: Cow<'static, str>,
     /// Human-readable message.
     #[serde(default)]
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// The condition list of an object's status.
@@ -80,8 +85,8 @@ impl Conditions {
         let c = |type_, status| Condition {
             type_,
             status,
-            reason: String::new(),
-            message: String::new(),
+            reason: Cow::Borrowed(""),
+            message: Cow::Borrowed(""),
         };
         Self(vec![
             c(ConditionType::Ready, ConditionStatus::Unknown),
@@ -96,14 +101,14 @@ impl Conditions {
         &mut self,
         type_: ConditionType,
         status: ConditionStatus,
-        reason: &str,
-        message: &str,
+        reason: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
     ) {
         let new = Condition {
             type_,
             status,
-            reason: reason.to_owned(),
-            message: message.to_owned(),
+            reason: reason.into(),
+            message: message.into(),
         };
         match self.0.iter_mut().find(|c| c.type_ == type_) {
             Some(c) => *c = new,
@@ -126,7 +131,7 @@ impl Conditions {
     /// object's status).
     pub fn merge(&mut self, other: &Conditions) {
         for c in &other.0 {
-            self.set(c.type_, c.status, &c.reason, &c.message);
+            self.set(c.type_, c.status, c.reason.clone(), c.message.clone());
         }
     }
 }

@@ -359,6 +359,7 @@ impl Engine {
             m.set_now(now);
         }
         let slot = due.slot;
+        let want_report = self.observer.is_some();
         let (period, hpa_period) = (
             millis(p.spec.polling_interval),
             millis(self.config.hpa_sync_period),
@@ -378,7 +379,7 @@ impl Engine {
             async move {
                 let report = match due.work {
                     Work::Poll => {
-                        Some(poll::poll(&p, &mut st, target.as_ref(), now, timeout).await)
+                        poll::poll(&p, &mut st, target.as_ref(), now, timeout, want_report).await
                     }
                     Work::HpaSync => {
                         poll::hpa_sync(&p, &mut st, target.as_ref(), now, timeout).await;

@@ -196,8 +196,13 @@ pub(crate) async fn poll(
     target: &dyn ScaleTarget,
     now: Instant,
     timeout: Duration,
-) -> PollReport {
-    let object = format!("{}/{}", p.spec.namespace, p.spec.name);
+    want_report: bool,
+) -> Option<PollReport> {
+    let object = if want_report {
+        format!("{}/{}", p.spec.namespace, p.spec.name)
+    } else {
+        String::new()
+    };
     let current = target.replicas(&p.key).await.map_err(|e| e.to_string());
     if let Ok(c) = current {
         st.original_replicas.get_or_insert(c);
@@ -225,7 +230,7 @@ pub(crate) async fn poll(
         {
             report.scaled_to = Some(n);
         }
-        return report;
+        return want_report.then_some(report);
     }
     if st.status.conditions.is_true(ConditionType::Paused) {
         st.status.conditions.set(
@@ -246,11 +251,13 @@ pub(crate) async fn poll(
     for ((_, spec), active) in p.metrics().zip(st.activity.iter_mut()) {
         *active = state.active_triggers.contains(&spec.metric_name);
     }
-    report.triggers_activity = p
-        .metrics()
-        .map(|(_, s)| s.metric_name.clone())
-        .zip(st.activity.iter().copied())
-        .collect();
+    if want_report {
+        report.triggers_activity = p
+            .metrics()
+            .map(|(_, s)| s.metric_name.clone())
+            .zip(st.activity.iter().copied())
+            .collect();
+    }
     let hpa = st
         .hpa
         .as_ref()
@@ -286,7 +293,7 @@ pub(crate) async fn poll(
         st.last_active_time = Some(t);
     }
     report.state = state;
-    report
+    want_report.then_some(report)
 }
 
 /// The metrics the KEDA metrics adapter serves for this object (`GetScaledObjectMetrics` over all

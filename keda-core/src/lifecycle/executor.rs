@@ -3,6 +3,8 @@
 //! conditions they leave. Pure: the caller reads the current replicas, applies the write it is
 //! told to make and merges the conditions.
 
+use std::borrow::Cow;
+
 use crate::clock::Instant;
 use crate::conditions::{ConditionStatus, ConditionType, Conditions};
 use crate::lifecycle::annotations::ScaleAnnotations;
@@ -70,7 +72,7 @@ pub enum HpaObservation {
 
 impl HpaObservation {
     /// KEDA's `getHPAHealth`: the HPAActive condition to set, or `None` to leave it untouched.
-    pub fn hpa_active(&self) -> Option<(ConditionStatus, String, String)> {
+    pub fn hpa_active(&self) -> Option<(ConditionStatus, Cow<'static, str>, Cow<'static, str>)> {
         let HpaObservation::ScalingActive {
             status,
             reason,
@@ -88,16 +90,16 @@ impl HpaObservation {
             (_, "ScalingDisabled") => (
                 ConditionStatus::True,
                 "ScalingDisabled".into(),
-                message.clone(),
+                message.clone().into(),
             ),
             (_, r) => (
                 ConditionStatus::False,
                 if r.is_empty() {
                     "HPAMetricsUnavailable".into()
                 } else {
-                    r.to_owned()
+                    r.to_owned().into()
                 },
-                format!("HPA is not actively scaling: {message}"),
+                format!("HPA is not actively scaling: {message}").into(),
             ),
         })
     }
@@ -195,7 +197,7 @@ pub fn request_scale(
                 ConditionType::Ready,
                 False,
                 "ErrorGettingCurrentReplicas",
-                &msg,
+                msg.clone(),
             );
             d.error = Some(msg);
             return d;
@@ -282,7 +284,7 @@ pub fn request_scale(
     }
     if let Some((s, reason, message)) = input.hpa.hpa_active() {
         d.conditions
-            .set(ConditionType::HpaActive, s, &reason, &message);
+            .set(ConditionType::HpaActive, s, reason, message);
     }
     d
 }

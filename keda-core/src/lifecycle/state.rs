@@ -105,7 +105,7 @@ pub fn scaled_object_state(
                 state.fallback_active = true;
                 fallback_metrics.extend(values.iter().cloned());
             }
-            for v in values {
+            for v in values.iter().filter(|_| modifiers.is_some()) {
                 // Unnamed triggers bind the empty name, as KEDA's pair map does.
                 vars.insert(
                     t.trigger_name.clone(),

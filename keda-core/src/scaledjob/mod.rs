@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(
             d.conditions
                 .get(ConditionType::Ready)
-                .map(|c| c.reason.as_str()),
+                .map(|c| c.reason.as_ref()),
             Some("TriggerError")
         );
     }

@@ -122,7 +122,7 @@ fn executor(_: &Table, case: &Case) -> Outcome {
         conditions.set(
             ConditionType::HpaActive,
             status_of(str_at(prev, "status").unwrap_or_default()),
-            str_at(prev, "reason").unwrap_or_default(),
+            str_at(prev, "reason").unwrap_or_default().to_owned(),
             "",
         );
     }
@@ -152,14 +152,14 @@ fn executor(_: &Table, case: &Case) -> Outcome {
         if let Some(want) = str_at(expect, &format!("{prefix}Reason")) {
             c.eq(
                 &format!("{prefix}Reason"),
-                got.map(|g| g.reason.as_str()),
+                got.map(|g| g.reason.as_ref()),
                 Some(want),
             );
         }
         if let Some(want) = str_at(expect, &format!("{prefix}Message")) {
             c.eq(
                 &format!("{prefix}Message"),
-                got.map(|g| g.message.as_str()),
+                got.map(|g| g.message.as_ref()),
                 Some(want),
             );
         }
@@ -196,12 +196,12 @@ fn hpa_health(_: &Table, case: &Case) -> Outcome {
     );
     c.eq(
         "reason",
-        reason.as_str(),
+        reason.as_ref(),
         str_at(expect, "reason").unwrap_or_default(),
     );
     c.eq(
         "message",
-        message.as_str(),
+        message.as_ref(),
         str_at(expect, "message").unwrap_or_default(),
     );
     c.outcome()
