@@ -17,8 +17,8 @@ use crate::hpa::metrics::StaticMetrics;
 use crate::hpa::pods::ConditionStatus as HpaConditionStatus;
 use crate::hpa::{
     Behavior, ControllerConfig, CrossVersionObjectReference, HpaController, HpaSpec, HpaStatus,
-    MetricSpec, MetricTargetType as HpaTargetType, ReconcileInput, ReconcileOutput, Scale,
-    ScalingPolicySelect, ScalingRules,
+    MetricSpec, MetricTargetType as HpaTargetType, ReconcileInput, Scale, ScalingPolicySelect,
+    ScalingRules,
 };
 use crate::lifecycle::annotations::ScaleAnnotations;
 use crate::lifecycle::executor::HpaObservation;
@@ -121,6 +121,23 @@ fn external_metric(scaled_object: &str, s: &ScalerMetricSpec) -> MetricSpec {
     spec
 }
 
+fn strip_selectors(spec: &mut HpaSpec) {
+    for e in spec.metrics.iter_mut().filter_map(|m| m.external.as_mut()) {
+        e.metric.selector = None;
+    }
+}
+
+/// What one HPA reconcile decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HpaStep {
+    /// `status.desiredReplicas`.
+    pub desired_replicas: i32,
+    /// The HPA wants the target's replicas written.
+    pub rescaled: bool,
+    /// The error the reconcile reports, if any.
+    pub error: Option<String>,
+}
+
 /// The selector reported by the target's `/scale`; only its presence matters for External metrics.
 const TARGET_SELECTOR: &str = "keda.sh/scale-target=true";
 
@@ -133,9 +150,13 @@ pub struct KedaHpa {
 }
 
 impl KedaHpa {
-    /// An HPA with `spec` (API defaults applied here) and an empty history.
+    /// An HPA with `spec` (API defaults applied here) and an empty history. External metric
+    /// selectors are dropped: metrics are handed to [`KedaHpa::reconcile`] per object, so the
+    /// selector (which only routes adapter queries) has nothing to select, and it is the largest
+    /// part of a spec's memory.
     pub fn new(mut spec: HpaSpec, config: ControllerConfig) -> Self {
         crate::hpa::defaults::set_defaults(&mut spec);
+        strip_selectors(&mut spec);
         Self {
             spec,
             status: HpaStatus::default(),
@@ -156,19 +177,21 @@ impl KedaHpa {
     /// Replaces the spec (KEDA updates the HPA when the ScaledObject changes); history is kept.
     pub fn set_spec(&mut self, mut spec: HpaSpec) {
         crate::hpa::defaults::set_defaults(&mut spec);
+        strip_selectors(&mut spec);
         self.spec = spec;
     }
 
     /// One reconcile at `now` with the target at `current` replicas (`ready` of them ready, for
     /// `Value` targets) and `metrics` as the KEDA metrics adapter serves them. Metrics absent
-    /// from `metrics` are reported to the HPA as unavailable.
+    /// from `metrics` are reported to the HPA as unavailable. The new status is kept (see
+    /// [`KedaHpa::status`]).
     pub fn reconcile(
         &mut self,
         now: crate::clock::Instant,
         current: i32,
         ready: Option<i32>,
         metrics: &[MetricValue],
-    ) -> ReconcileOutput {
+    ) -> HpaStep {
         let mut external: HashMap<String, Vec<i64>> = HashMap::new();
         for m in metrics {
             external
@@ -195,8 +218,12 @@ impl KedaHpa {
             other_selectors: &[],
         };
         let out = self.controller.decide(now, &input);
-        self.status = out.status.clone();
-        out
+        self.status = out.status;
+        HpaStep {
+            desired_replicas: out.desired_replicas,
+            rescaled: out.rescaled,
+            error: out.error,
+        }
     }
 
     /// The HPA's `ScalingActive` condition, as the scale executor observes it.

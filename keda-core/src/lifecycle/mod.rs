@@ -12,5 +12,5 @@ pub use executor::{
     Event, ExecutorInput, ExecutorSpec, ExecutorStatus, HpaObservation, ScaleDecision, ScaleReason,
     ScaleWrite, TargetRef, request_scale,
 };
-pub use hpa::{HpaSource, KedaHpa, hpa_min_replicas, hpa_spec};
+pub use hpa::{HpaSource, HpaStep, KedaHpa, hpa_min_replicas, hpa_spec};
 pub use state::{MetricRead, ScaledObjectState, TriggerRead, scaled_object_state};
