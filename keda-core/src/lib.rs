@@ -14,10 +14,13 @@ pub mod fallback;
 pub mod go;
 pub mod hpa;
 pub mod lifecycle;
+pub mod manifest;
 pub mod modifiers;
+pub mod resolver;
 pub mod scaledjob;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;
+pub mod validation;
 
 pub use error::{Error, Result};

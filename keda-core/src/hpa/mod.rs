@@ -8,6 +8,7 @@
 pub mod conditions;
 pub mod controller;
 pub mod defaults;
+pub mod manifest;
 pub mod metrics;
 pub mod pods;
 pub mod quantity;
