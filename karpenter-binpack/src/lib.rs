@@ -17,6 +17,7 @@ pub mod pod;
 pub mod quantity;
 pub mod requirements;
 pub mod resources;
+pub mod scenario;
 pub mod scheduler;
 pub mod taints;
 pub mod topology;

@@ -587,16 +587,16 @@ mod tests {
         let mut pod = Requirements::default();
         pod.add(key, req(&mut i, "NotIn", &["x"]), &i);
         assert!(node.intersects(&pod, &i).is_ok());
-        let wk = |k: Sym| is_well_known(i.resolve(k));
         let empty = Requirements::default();
         let mut p2 = Requirements::default();
         p2.add(key, req(&mut i, "In", &["x"]), &i);
+        let mut p3 = Requirements::default();
+        p3.add(zone, req(&mut i, "In", &["z1"]), &i);
+        let wk = |k: Sym| is_well_known(i.resolve(k));
         assert_eq!(
             empty.compatible(&p2, &i, &wk),
             Err(Incompatible::Undefined(key))
         );
-        let mut p3 = Requirements::default();
-        p3.add(zone, req(&mut i, "In", &["z1"]), &i);
         assert!(
             empty.compatible(&p3, &i, &wk).is_ok(),
             "well-known labels may be undefined"

@@ -162,8 +162,9 @@ struct ClassKey<'a> {
     affinity: &'a Option<crate::affinity::Affinity>,
     tolerations: &'a [Toleration],
     spreads: &'a [TopologySpreadConstraint],
-    requests: Vec<(usize, i64)>,
-    ports: Vec<HostPort>,
+    containers: &'a [crate::pod::Container],
+    init_containers: &'a [crate::pod::Container],
+    overhead: &'a ResourceList,
 }
 
 /// A selector that matches nothing (a nil selector in an affinity term or spread constraint).
@@ -190,6 +191,8 @@ struct Sim<'m> {
     claims: Vec<Claim>,
     buckets: Vec<BitSet>,
     bucket_len: Vec<usize>,
+    /// Per bucket, the first word that may be non-zero.
+    bucket_lo: Vec<usize>,
     remaining_limits: Vec<Option<ResVec>>,
     remaining_nodes: Vec<Option<i64>>,
     limit_bits: Vec<Option<BitSet>>,
@@ -221,6 +224,7 @@ impl Model {
             claims: Vec::new(),
             buckets: Vec::new(),
             bucket_len: Vec::new(),
+            bucket_lo: Vec::new(),
             remaining_limits,
             remaining_nodes,
             limit_bits: vec![None; npools],
@@ -308,7 +312,6 @@ impl Sim<'_> {
         let mut index: FxHashMap<ClassKey<'_>, usize> = FxHashMap::default();
         let mut pod_class = Vec::with_capacity(pods.len());
         for p in pods {
-            let requests = p.effective_requests(&mut self.m.res)?;
             let key = ClassKey {
                 namespace: p.namespace(),
                 labels: &p.metadata.labels,
@@ -316,15 +319,17 @@ impl Sim<'_> {
                 affinity: &p.spec.affinity,
                 tolerations: &p.spec.tolerations,
                 spreads: &p.spec.topology_spread_constraints,
-                requests,
-                ports: p.host_ports(),
+                containers: &p.spec.containers,
+                init_containers: &p.spec.init_containers,
+                overhead: &p.spec.overhead,
             };
             if let Some(&c) = index.get(&key) {
                 pod_class.push(c);
                 continue;
             }
             let c = self.classes.len();
-            let class = self.compile_class(p, &key.requests, key.ports.clone())?;
+            let requests = p.effective_requests(&mut self.m.res)?;
+            let class = self.compile_class(p, &requests, p.host_ports())?;
             self.classes.push(class);
             index.insert(key, c);
             pod_class.push(c);
@@ -935,6 +940,10 @@ impl Sim<'_> {
         while self.buckets.len() <= k {
             self.buckets.push(BitSet::new(0));
             self.bucket_len.push(0);
+            self.bucket_lo.push(0);
+        }
+        if let Some(lo) = self.bucket_lo.get_mut(k) {
+            *lo = (*lo).min(c / 64);
         }
         if let Some(b) = self.buckets.get_mut(k) {
             b.insert(c);

@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for n in sizes {
         let pods = diverse_pods(n, 42);
-        let reps = if n <= 5_000 { 5 } else { 1 };
+        let reps = if n <= 20_000 { 7 } else { 3 };
         let mut best = f64::MAX;
         let mut result = None;
         for _ in 0..reps {
