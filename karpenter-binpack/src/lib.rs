@@ -6,13 +6,16 @@
 
 pub mod affinity;
 pub mod bitset;
+pub mod budgets;
 pub mod catalog;
+pub mod consolidation;
 pub mod error;
 pub mod instance_type;
 pub mod intern;
 pub mod model;
 pub mod node;
 pub mod nodepool;
+pub mod pdb;
 pub mod pod;
 pub mod quantity;
 pub mod requirements;
