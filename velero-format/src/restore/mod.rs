@@ -1,0 +1,5 @@
+//! Restore planning: ordering, per-item transformations and the restore engine.
+
+pub mod item;
+pub mod priorities;
+pub mod version_priority;
