@@ -10,6 +10,7 @@ pub mod gojson;
 pub mod includes_excludes;
 pub mod label;
 pub mod label_selector;
+pub mod modifiers;
 pub mod resource_filter;
 pub mod restore;
 pub mod wildcard;

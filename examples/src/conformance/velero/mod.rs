@@ -8,11 +8,15 @@ use super::{Handler, Table};
 
 mod archive;
 mod filters;
+mod modifiers;
+mod restore;
 
 /// The handler for a Velero table, or why there is none.
 pub(super) fn lookup(table: &Table) -> Result<Handler, String> {
     filters::lookup(&table.name)
         .or_else(|| archive::lookup(&table.name))
+        .or_else(|| modifiers::lookup(&table.name))
+        .or_else(|| restore::lookup(&table.name))
         .ok_or_else(|| format!("no handler for {}", table.name))
 }
 
