@@ -10,25 +10,34 @@ use crate::includes_excludes::{IncludesExcludes, NamespaceIncludesExcludes};
 const NAMESPACES: &str = "namespaces";
 
 /// Resolves each string through discovery (unresolvable kept verbatim), as
-/// `GetResourceIncludesExcludes` does.
+/// `GetResourceIncludesExcludes` does: `*` is kept in includes and dropped from excludes.
 pub fn resource_includes_excludes(
     d: &Discovery,
     includes: &[String],
     excludes: &[String],
 ) -> IncludesExcludes {
-    let map = |v: &[String]| {
-        v.iter()
-            .map(|s| d.resolve_or_keep(s))
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
+    let map = |s: &String| {
+        if s == "*" {
+            s.clone()
+        } else {
+            d.resolve_or_keep(s)
+        }
     };
-    IncludesExcludes::new()
-        .includes(map(includes))
-        .excludes(map(excludes))
+    let inc: Vec<String> = includes.iter().map(map).filter(|s| !s.is_empty()).collect();
+    let exc: Vec<String> = excludes
+        .iter()
+        .filter(|s| *s != "*")
+        .map(map)
+        .filter(|s| !s.is_empty())
+        .collect();
+    IncludesExcludes::new().includes(inc).excludes(exc)
 }
 
-/// Resolution for scoped lists: strings resolving to the other scope are dropped.
+/// Resolution for scoped lists: `*` kept, strings resolving to the other scope dropped.
 fn scoped_map(d: &Discovery, item: &str, namespaced: bool) -> Option<String> {
+    if item == "*" {
+        return Some(item.to_owned());
+    }
     match d.resource_for(item) {
         None => Some(item.to_owned()),
         Some(r) if r.namespaced != namespaced => None,

@@ -7,6 +7,7 @@ use velero_format::discovery::{ApiResource, Discovery};
 use super::{Handler, Table};
 
 mod archive;
+mod backup;
 mod filters;
 mod modifiers;
 mod restore;
@@ -14,6 +15,7 @@ mod restore;
 /// The handler for a Velero table, or why there is none.
 pub(super) fn lookup(table: &Table) -> Result<Handler, String> {
     filters::lookup(&table.name)
+        .or_else(|| backup::lookup(&table.name))
         .or_else(|| archive::lookup(&table.name))
         .or_else(|| modifiers::lookup(&table.name))
         .or_else(|| restore::lookup(&table.name))
