@@ -88,10 +88,11 @@ impl Glob {
                 }
                 _ => {
                     for (i, c) in s.iter().enumerate() {
-                        if cur.get(i).copied().unwrap_or(false) && self.single(tok, *c) {
-                            if let Some(n) = next.get_mut(i + 1) {
-                                *n = true;
-                            }
+                        if cur.get(i).copied().unwrap_or(false)
+                            && self.single(tok, *c)
+                            && let Some(n) = next.get_mut(i + 1)
+                        {
+                            *n = true;
                         }
                     }
                 }

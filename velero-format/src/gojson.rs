@@ -128,8 +128,8 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
         } else if b < 0x20 || b == b'<' || b == b'>' || b == b'&' {
             flush(out, start, i);
             out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
+            out.extend(HEX.get(usize::from(b >> 4)));
+            out.extend(HEX.get(usize::from(b & 0xf)));
             i += 1;
             start = i;
         } else if b == 0xe2

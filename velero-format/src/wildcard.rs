@@ -80,12 +80,15 @@ pub fn validate_brackets(pattern: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Expands both lists against `active` (`ExpandWildcards`). `None` stands for Go's nil result.
+/// Expanded includes and excludes; `None` stands for Go's nil slice.
+pub type Expanded = (Option<Vec<String>>, Option<Vec<String>>);
+
+/// Expands both lists against `active` (`ExpandWildcards`).
 pub fn expand_wildcards(
     active: &[String],
     includes: &[String],
     excludes: &[String],
-) -> Result<(Option<Vec<String>>, Option<Vec<String>>), Error> {
+) -> Result<Expanded, Error> {
     let inc = expand_patterns(includes, active)?;
     let exc = expand_patterns(excludes, active)?;
     Ok((inc, exc))

@@ -191,6 +191,14 @@ impl<R: Read> ArchiveReader<R> {
         Ok(data)
     }
 
+    /// Reads the stream to its end so the gzip trailer (CRC32, length) is verified and a
+    /// truncated stream is detected; bounded by the total-size limit.
+    fn drain(&mut self) -> Result<(), Error> {
+        let mut buf = [0u8; 8192];
+        while self.fill(&mut buf)? > 0 {}
+        Ok(())
+    }
+
     fn next_header(&mut self) -> Result<Option<(RawHeader, u64)>, Error> {
         let mut block = [0u8; BLOCK];
         let at = self.offset;
@@ -227,6 +235,7 @@ impl<R: Read> ArchiveReader<R> {
         loop {
             let Some((h, at)) = self.next_header()? else {
                 self.done = true;
+                self.drain()?;
                 return Ok(None);
             };
             self.entries += 1;

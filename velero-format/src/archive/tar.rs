@@ -43,7 +43,10 @@ fn put_str(block: &mut [u8], off: usize, len: usize, s: &[u8]) {
 /// Go's `formatOctal`: zero-padded octal leaving room for a NUL terminator.
 fn put_octal(block: &mut [u8], off: usize, len: usize, x: u64) {
     let s = format!("{x:o}");
-    let padded = format!("{}{s}", "0".repeat((len - 1).saturating_sub(s.len())));
+    let mut padded = format!("{}{s}", "0".repeat((len - 1).saturating_sub(s.len())));
+    if padded.len() < len {
+        padded.push('\0'); // Go's formatString NUL-terminates shorter strings
+    }
     put_str(block, off, len, padded.as_bytes());
 }
 

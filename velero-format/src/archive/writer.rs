@@ -46,7 +46,7 @@ impl<W: Write> TarWriter<W> {
         };
         self.write(&encode_header(&h))?;
         self.write(data)?;
-        self.write(&[0u8; BLOCK][..padding(h.size)])
+        self.write([0u8; BLOCK].get(..padding(h.size)).unwrap_or_default())
     }
 
     /// Appends raw bytes (for crafting unusual archives in tests and tools).

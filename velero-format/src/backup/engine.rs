@@ -277,13 +277,13 @@ impl<S: BackupSink> Engine<'_, S> {
                 if !self.filter.should_include(&grs) {
                     continue;
                 }
-                if let Some((g1, g2, seen)) = cohabiting.get_mut(r.name.as_str()) {
-                    if r.group == *g1 || r.group == *g2 {
-                        if *seen {
-                            continue;
-                        }
-                        *seen = true;
+                if let Some((g1, g2, seen)) = cohabiting.get_mut(r.name.as_str())
+                    && (r.group == *g1 || r.group == *g2)
+                {
+                    if *seen {
+                        continue;
                     }
+                    *seen = true;
                 }
                 let preferred = d
                     .resource_for(&grs)
@@ -298,9 +298,8 @@ impl<S: BackupSink> Engine<'_, S> {
                         items.push(collected(&gr, &preferred, "", name, ns));
                     }
                 } else {
-                    let namespaces = if !r.namespaced {
-                        vec![String::new()]
-                    } else if self.ns_filter.should_include("*") {
+                    // "" lists cluster-scoped resources, or namespaced ones across all namespaces.
+                    let namespaces = if !r.namespaced || self.ns_filter.should_include("*") {
                         vec![String::new()]
                     } else {
                         self.ns_filter
@@ -634,12 +633,11 @@ fn sort_by_order(items: Vec<Collected>, order: &str) -> Vec<Collected> {
             .iter_mut()
             .rev()
             .find(|s| s.as_ref().is_some_and(|c| full(c) == want))
+            && let Some(mut c) = slot.take()
         {
-            if let Some(mut c) = slot.take() {
-                c.ordered = true;
-                taken.insert(want.to_owned());
-                out.push(c);
-            }
+            c.ordered = true;
+            taken.insert(want.to_owned());
+            out.push(c);
         }
     }
     // Like Velero's name-keyed map, other items sharing an ordered name are dropped.

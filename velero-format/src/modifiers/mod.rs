@@ -118,10 +118,10 @@ impl ResourceModifiers {
                     .last_mut()
                     .or(r.merge_patches.last_mut())
             });
-            if let Some(p) = last {
-                if p.patch_data.ends_with(&format!("{last_line}\n")) {
-                    p.patch_data.pop();
-                }
+            if let Some(p) = last
+                && p.patch_data.ends_with(&format!("{last_line}\n"))
+            {
+                p.patch_data.pop();
             }
         }
         Ok(rm)

@@ -114,10 +114,10 @@ fn merge_map(target: &mut Value, patch: &Value, service: bool) -> Result<(), Err
     });
     for (k, v) in p {
         if k.starts_with('$') {
-            if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
-                if let (Some(Value::Array(list)), Some(del)) = (t.get_mut(field), v.as_array()) {
-                    list.retain(|x| !del.contains(x));
-                }
+            if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/")
+                && let (Some(Value::Array(list)), Some(del)) = (t.get_mut(field), v.as_array())
+            {
+                list.retain(|x| !del.contains(x));
             }
             continue;
         }
@@ -141,10 +141,9 @@ fn merge_map(target: &mut Value, patch: &Value, service: bool) -> Result<(), Err
                 if let Some(order) = p
                     .get(&format!("$setElementOrder/{k}"))
                     .and_then(Value::as_array)
+                    && let Some(key) = key
                 {
-                    if let Some(key) = key {
-                        reorder(orig, order, key);
-                    }
+                    reorder(orig, order, key);
                 }
             }
             (Some(existing @ Value::Object(_)), Value::Object(_)) => {
@@ -208,7 +207,7 @@ fn merge_list(
     Ok(())
 }
 
-fn reorder(list: &mut Vec<Value>, order: &[Value], key: &str) {
+fn reorder(list: &mut [Value], order: &[Value], key: &str) {
     let rank = |v: &Value| {
         order
             .iter()

@@ -418,16 +418,15 @@ impl<C: Cluster> Ctx<'_, C> {
         }
         let status = obj.get("status").cloned();
         reset_status(&mut obj);
-        if gr == "persistentvolumes" {
-            if let Some(ns) = obj
+        if gr == "persistentvolumes"
+            && let Some(ns) = obj
                 .pointer("/spec/claimRef/namespace")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-            {
-                let mapped = self.target_ns(&ns);
-                if let Some(v) = obj.pointer_mut("/spec/claimRef/namespace") {
-                    *v = Value::String(mapped);
-                }
+        {
+            let mapped = self.target_ns(&ns);
+            if let Some(v) = obj.pointer_mut("/spec/claimRef/namespace") {
+                *v = Value::String(mapped);
             }
         }
         if gr == "persistentvolumes" || gr == "persistentvolumeclaims" {
@@ -450,10 +449,10 @@ impl<C: Cluster> Ctx<'_, C> {
                     .push(format!("{gr} {orig_ns}/{}: {e}", meta_str(&obj, "name")));
             }
         }
-        if !target.is_empty() {
-            if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-                m.insert("namespace".into(), Value::String(target.clone()));
-            }
+        if !target.is_empty()
+            && let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            m.insert("namespace".into(), Value::String(target.clone()));
         }
         let backup_label = valid_name(&self.req.spec.backup_name);
         let restore_label = valid_name(self.req.name);
@@ -551,11 +550,11 @@ impl<C: Cluster> Ctx<'_, C> {
 /// `velero.io/service` restore action: drops `spec.clusterIP`/`clusterIPs` unless headless and
 /// node ports unless `preserveNodePorts` (simplified: without last-applied-configuration).
 fn service_action(obj: &mut Value) {
-    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-        if spec.get("clusterIP").and_then(Value::as_str) != Some("None") {
-            spec.remove("clusterIP");
-            spec.remove("clusterIPs");
-        }
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut)
+        && spec.get("clusterIP").and_then(Value::as_str) != Some("None")
+    {
+        spec.remove("clusterIP");
+        spec.remove("clusterIPs");
     }
 }
 
