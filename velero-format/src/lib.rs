@@ -13,6 +13,7 @@ pub mod label_selector;
 pub mod modifiers;
 pub mod resource_filter;
 pub mod restore;
+pub mod storage;
 pub mod wildcard;
 
 pub use error::{Error, Result};
