@@ -7,9 +7,12 @@
 //! Time is always passed in (see [`clock`]); nothing here reads the wall clock.
 
 pub mod clock;
+pub mod conditions;
 pub mod error;
+pub mod fallback;
 pub mod go;
 pub mod hpa;
+pub mod modifiers;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;
