@@ -1,5 +1,9 @@
 //! KEDA's scalers, each behind its own cargo feature, implementing `keda_core::scaler::Scaler`.
 
+pub mod aws_auth;
 pub mod error;
+pub mod kafka;
+mod param_errors;
+pub mod secret;
 
 pub use error::Error;
