@@ -503,17 +503,7 @@ mod tests {
     use super::*;
 
     fn config(meta: &[(&str, &str)], auth: &[(&str, &str)]) -> ScalerConfig {
-        let mut c = ScalerConfig::default();
-        c.trigger_type = "kafka".into();
-        c.trigger_metadata = meta
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
-        c.auth_params = auth
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
-        c
+        crate::param_errors::test_config("kafka", meta, auth)
     }
 
     const BASE: [(&str, &str); 3] = [

@@ -216,12 +216,10 @@ impl OffsetsSource for RdKafkaSource {
                 topic.partitions().iter().map(|p| p.id()).collect(),
             );
         }
-        if let Some(wanted) = topics {
-            if let Some(missing) = wanted.iter().find(|w| !out.contains_key(*w)) {
-                return Err(self.query(format!(
-                    "error describing topics: topic {missing} not found"
-                )));
-            }
+        if let Some(missing) = topics.and_then(|w| w.iter().find(|t| !out.contains_key(*t))) {
+            return Err(self.query(format!(
+                "error describing topics: topic {missing} not found"
+            )));
         }
         Ok(out)
     }

@@ -16,9 +16,9 @@ use super::source::{OffsetsSource, TopicPartitions};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KafkaTrigger {
     /// `kafka` (KEDA's Sarama scaler).
-    Kafka(KafkaMetadata),
+    Kafka(Box<KafkaMetadata>),
     /// `apache-kafka` (KEDA's kafka-go scaler).
-    ApacheKafka(ApacheKafkaMetadata),
+    ApacheKafka(Box<ApacheKafkaMetadata>),
 }
 
 impl KafkaTrigger {
@@ -79,13 +79,7 @@ impl KafkaScaler {
         metric_type: MetricTargetType,
         source: Box<dyn OffsetsSource>,
     ) -> Result<Self> {
-        if metric_type == MetricTargetType::Utilization {
-            return Err(Error::invalid(
-                "metricType",
-                "Utilization",
-                keda_core::scaler_common::UTILIZATION_UNSUPPORTED,
-            ));
-        }
+        let metric_type = crate::param_errors::external_metric_type(metric_type)?;
         Ok(Self {
             trigger,
             metric_type,
@@ -242,19 +236,176 @@ impl KafkaScaler {
         let (trigger, settings) = if config.trigger_type == "apache-kafka" {
             let m = ApacheKafkaMetadata::parse_with_pod_identity(config, pod_identity)?;
             let s = m.client_settings()?;
-            (KafkaTrigger::ApacheKafka(m), s)
+            (KafkaTrigger::ApacheKafka(Box::new(m)), s)
         } else {
             let m = KafkaMetadata::parse_with_pod_identity(config, pod_identity)?;
             let s = m.client_settings();
-            (KafkaTrigger::Kafka(m), s)
+            (KafkaTrigger::Kafka(Box::new(m)), s)
         };
-        let timeout = if config.global_http_timeout.is_zero() {
-            DEFAULT_BROKER_TIMEOUT
-        } else {
-            config.global_http_timeout
-        };
+        let timeout = crate::param_errors::timeout_or(config, DEFAULT_BROKER_TIMEOUT);
         let source =
             super::RdKafkaSource::connect(&settings, trigger.trigger_type(), timeout).await?;
         Self::new(trigger, metric_type, Box::new(source))
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default
+)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::kafka::lag::PartitionOffsets;
+    use crate::kafka::source::GroupDescription;
+
+    /// An in-memory cluster state (our own trait, not a server).
+    #[derive(Debug, Default)]
+    struct Fixed {
+        partitions: TopicPartitions,
+        committed: PartitionOffsets,
+        latest: PartitionOffsets,
+        members: usize,
+    }
+
+    #[async_trait::async_trait]
+    impl OffsetsSource for Fixed {
+        async fn topic_partitions(&self, topics: Option<&[String]>) -> Result<TopicPartitions> {
+            Ok(self
+                .partitions
+                .iter()
+                .filter(|(t, _)| topics.is_none_or(|w| w.contains(t)))
+                .map(|(t, p)| (t.clone(), p.clone()))
+                .collect())
+        }
+        async fn group_topics(&self) -> Result<Vec<String>> {
+            Ok(self.committed.keys().cloned().collect())
+        }
+        async fn committed_offsets(&self, _: &TopicPartitions) -> Result<PartitionOffsets> {
+            Ok(self.committed.clone())
+        }
+        async fn latest_offsets(&self, p: &TopicPartitions) -> Result<PartitionOffsets> {
+            Ok(self
+                .latest
+                .iter()
+                .filter(|(t, _)| p.contains_key(*t))
+                .map(|(t, o)| {
+                    (
+                        t.clone(),
+                        o.iter()
+                            .filter(|(id, _)| p[t.as_str()].contains(*id))
+                            .map(|(a, b)| (*a, *b))
+                            .collect(),
+                    )
+                })
+                .collect())
+        }
+        async fn describe_group(&self) -> Result<GroupDescription> {
+            Ok(GroupDescription {
+                state: "Empty".into(),
+                members: self.members,
+            })
+        }
+    }
+
+    fn config(trigger: &str, meta: &[(&str, &str)]) -> keda_core::scaler::ScalerConfig {
+        let mut c = keda_core::scaler::ScalerConfig::default();
+        c.trigger_type = trigger.into();
+        c.trigger_metadata = [("bootstrapServers", "b:1"), ("consumerGroup", "g")]
+            .iter()
+            .chain(meta)
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        c
+    }
+
+    fn cluster(members: usize) -> Fixed {
+        let offsets = |v: &[(i32, i64)]| v.iter().copied().collect::<BTreeMap<_, _>>();
+        Fixed {
+            partitions: BTreeMap::from([("a".into(), vec![0, 1]), ("b".into(), vec![0])]),
+            committed: BTreeMap::from([
+                ("a".into(), offsets(&[(0, 1), (1, 2)])),
+                ("b".into(), offsets(&[(0, 0)])),
+            ]),
+            latest: BTreeMap::from([
+                ("a".into(), offsets(&[(0, 5), (1, 2)])),
+                ("b".into(), offsets(&[(0, 7)])),
+            ]),
+            members,
+        }
+    }
+
+    #[tokio::test]
+    async fn apache_kafka_without_topic_needs_members_then_reads_every_topic() {
+        let m =
+            ApacheKafkaMetadata::parse(&config("apache-kafka", &[("allowIdleConsumers", "true")]))
+                .unwrap();
+        let s = KafkaScaler::new(
+            KafkaTrigger::ApacheKafka(Box::new(m.clone())),
+            MetricTargetType::AverageValue,
+            Box::new(cluster(0)),
+        )
+        .unwrap();
+        let e = s.metrics_and_activity("x").await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "scaler apache-kafka: query failed: no active members in group g, group-state is Empty"
+        );
+        let s = KafkaScaler::new(
+            KafkaTrigger::ApacheKafka(Box::new(m)),
+            MetricTargetType::Value,
+            Box::new(cluster(2)),
+        )
+        .unwrap();
+        let r = s.metrics_and_activity("s0-kafka-g-topics").await.unwrap();
+        assert_eq!((r.values[0].value_milli, r.active), (4000 + 7000, true));
+        assert_eq!(s.metric_specs()[0].target_type, MetricTargetType::Value);
+    }
+
+    #[tokio::test]
+    async fn kafka_topic_filters_and_partition_limitation() {
+        let m = KafkaMetadata::parse(&config(
+            "kafka",
+            &[("topic", "a"), ("partitionLimitation", "1")],
+        ))
+        .unwrap();
+        let s = KafkaScaler::new(
+            KafkaTrigger::Kafka(Box::new(m)),
+            MetricTargetType::AverageValue,
+            Box::new(cluster(0)),
+        )
+        .unwrap();
+        assert_eq!(
+            s.topic_partitions().await.unwrap(),
+            BTreeMap::from([("a".to_owned(), vec![1])])
+        );
+        let m = KafkaMetadata::parse(&config(
+            "kafka",
+            &[("topic", "a"), ("partitionLimitation", "9")],
+        ))
+        .unwrap();
+        let s = KafkaScaler::new(
+            KafkaTrigger::Kafka(Box::new(m)),
+            MetricTargetType::AverageValue,
+            Box::new(cluster(0)),
+        )
+        .unwrap();
+        let e = s.topic_partitions().await.unwrap_err().to_string();
+        assert!(
+            e.ends_with("expected at least one active partition within the topic 'a'"),
+            "{e}"
+        );
+        let m = KafkaMetadata::parse(&config("kafka", &[])).unwrap();
+        assert!(
+            KafkaScaler::new(
+                KafkaTrigger::Kafka(Box::new(m)),
+                MetricTargetType::Utilization,
+                Box::new(cluster(0))
+            )
+            .is_err()
+        );
     }
 }
