@@ -33,6 +33,17 @@ pub enum Error {
         /// Comma-separated list of supported values.
         supported: String,
     },
+    /// A field may not be set in this context.
+    #[error("{field}: Forbidden: {message}")]
+    Forbidden {
+        /// JSON path of the field.
+        field: String,
+        /// Why it is forbidden.
+        message: String,
+    },
+    /// Several validation errors, in the order they were found (Kubernetes' `ErrorList`).
+    #[error("{}", join(.0))]
+    Many(Vec<Error>),
     /// A document could not be parsed.
     #[error("parse error: {0}")]
     Parse(String),
@@ -78,19 +89,43 @@ impl std::fmt::Display for ScalerErrorKind {
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
-    pub fn invalid(field: impl Into<String>, value: impl ToString, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), value: value.to_string(), message: message.into() }
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl ToString,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            value: value.to_string(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Required`].
     pub fn required(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Required { field: field.into(), message: message.into() }
+        Self::Required {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Scaler`].
-    pub fn scaler(scaler: impl Into<String>, kind: ScalerErrorKind, message: impl Into<String>) -> Self {
-        Self::Scaler { scaler: scaler.into(), kind, message: message.into() }
+    pub fn scaler(
+        scaler: impl Into<String>,
+        kind: ScalerErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Scaler {
+            scaler: scaler.into(),
+            kind,
+            message: message.into(),
+        }
     }
+}
+
+fn join(errs: &[Error]) -> String {
+    let parts: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
 }
 
 /// `Result` with [`Error`] as the default error.
