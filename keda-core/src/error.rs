@@ -44,6 +44,14 @@ pub enum Error {
     /// Several validation errors, in the order they were found (Kubernetes' `ErrorList`).
     #[error("{}", join(.0))]
     Many(Vec<Error>),
+    /// A trigger parameter is missing or invalid (KEDA's typed metadata parser); the message is KEDA's.
+    #[error("{message}")]
+    TriggerParam {
+        /// The parameter's name (aliases joined with `,`).
+        param: String,
+        /// What is wrong, as KEDA words it (names the parameter and the value).
+        message: String,
+    },
     /// A document could not be parsed.
     #[error("parse error: {0}")]
     Parse(String),

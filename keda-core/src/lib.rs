@@ -8,7 +8,10 @@
 
 pub mod clock;
 pub mod error;
+pub mod go;
 pub mod hpa;
 pub mod scaler;
+pub mod scaler_common;
+pub mod scaler_config;
 
 pub use error::{Error, Result};
