@@ -50,6 +50,19 @@ pub struct CronMetadata {
     pub end_schedule: Option<Schedule>,
 }
 
+impl CronMetadata {
+    /// The external metric name, `s{index}-cron-{timezone}-{start}-{end}` in KEDA's encoding.
+    pub fn metric_name(&self) -> String {
+        let name = format!(
+            "cron-{}-{}-{}",
+            self.timezone,
+            cron_time_format(&self.start),
+            cron_time_format(&self.end)
+        );
+        metric_name_with_index(self.trigger_index, &normalize_string(&name))
+    }
+}
+
 /// Parses a `cron` trigger as KEDA's `parseCronMetadata` (fields, then `Validate()`).
 pub fn parse_cron_metadata(config: &ScalerConfig) -> keda_core::Result<CronMetadata> {
     let mut f = Fields::new(config);
@@ -161,15 +174,8 @@ impl CronScaler {
 impl Scaler for CronScaler {
     /// `s{i}-cron-{timezone}-{start}-{end}` (KEDA's encoding), target 1.
     fn metric_specs(&self) -> Vec<ScalerMetricSpec> {
-        let m = &self.metadata;
-        let name = format!(
-            "cron-{}-{}-{}",
-            m.timezone,
-            cron_time_format(&m.start),
-            cron_time_format(&m.end)
-        );
         vec![metric_spec(
-            metric_name_with_index(m.trigger_index, &normalize_string(&name)),
+            self.metadata.metric_name(),
             self.metric_type,
             1,
         )]

@@ -30,6 +30,21 @@ pub struct RedisListMetadata {
     pub trigger_index: usize,
 }
 
+impl RedisListMetadata {
+    /// The external metric name, `s{index}-redis-{listName}` (normalized).
+    pub fn metric_name(&self) -> String {
+        metric_name_with_index(
+            self.trigger_index,
+            &normalize_string(&format!("redis-{}", self.list_name)),
+        )
+    }
+
+    /// Whether a length makes the trigger active (`length > activationListLength`).
+    pub fn is_active(&self, length: i64) -> bool {
+        length > self.activation_list_length
+    }
+}
+
 /// Parses a Redis list trigger's metadata, auth parameters and resolved environment as KEDA's
 /// `parseRedisMetadata` does (all field errors and the validation error, joined).
 pub fn parse_redis_metadata(config: &ScalerConfig) -> keda_core::Result<RedisListMetadata> {
@@ -111,11 +126,11 @@ impl Scaler for RedisListScaler {
     /// `s{i}-redis-{listName}` with target `listLength`.
     fn metric_specs(&self) -> Vec<ScalerMetricSpec> {
         let m = &self.metadata;
-        let name = metric_name_with_index(
-            m.trigger_index,
-            &normalize_string(&format!("redis-{}", m.list_name)),
-        );
-        vec![metric_spec(name, self.target.metric_type, m.list_length)]
+        vec![metric_spec(
+            m.metric_name(),
+            self.target.metric_type,
+            m.list_length,
+        )]
     }
 
     async fn metrics_and_activity(
@@ -126,7 +141,7 @@ impl Scaler for RedisListScaler {
         tracing::debug!(scaler = %self.target.trigger_type, list = %self.metadata.list_name, len, "redis list length");
         Ok(MetricsAndActivity {
             values: vec![metric_value_milli(metric_name, len as f64)],
-            active: len > self.metadata.activation_list_length,
+            active: self.metadata.is_active(len),
         })
     }
 }

@@ -54,6 +54,30 @@ pub struct RedisStreamsMetadata {
     pub trigger_index: usize,
 }
 
+impl RedisStreamsMetadata {
+    /// The external metric name, `s{index}-redis-streams-{stream}` (normalized).
+    pub fn metric_name(&self) -> String {
+        metric_name_with_index(
+            self.trigger_index,
+            &normalize_string(&format!("redis-streams-{}", self.stream_name)),
+        )
+    }
+
+    /// The HPA target of the measured quantity.
+    pub fn target(&self) -> i64 {
+        match self.scale_factor {
+            StreamScaleFactor::PendingEntries => self.target_pending_entries_count,
+            StreamScaleFactor::StreamLength => self.target_stream_length,
+            StreamScaleFactor::Lag => self.target_lag,
+        }
+    }
+
+    /// Whether a count makes the trigger active (`count > activationLagCount`, every mode).
+    pub fn is_active(&self, count: i64) -> bool {
+        count > self.activation_lag_count
+    }
+}
+
 /// KEDA's message for a missing stream name.
 pub const MISSING_STREAM_NAME: &str = "missing redis stream name";
 
@@ -288,16 +312,11 @@ impl Scaler for RedisStreamsScaler {
     /// `s{i}-redis-streams-{stream}`, target per the scale factor.
     fn metric_specs(&self) -> Vec<ScalerMetricSpec> {
         let m = &self.metadata;
-        let target = match m.scale_factor {
-            StreamScaleFactor::PendingEntries => m.target_pending_entries_count,
-            StreamScaleFactor::StreamLength => m.target_stream_length,
-            StreamScaleFactor::Lag => m.target_lag,
-        };
-        let name = metric_name_with_index(
-            m.trigger_index,
-            &normalize_string(&format!("redis-streams-{}", m.stream_name)),
-        );
-        vec![metric_spec(name, self.target.metric_type, target)]
+        vec![metric_spec(
+            m.metric_name(),
+            self.target.metric_type,
+            m.target(),
+        )]
     }
 
     async fn metrics_and_activity(
@@ -308,7 +327,7 @@ impl Scaler for RedisStreamsScaler {
         tracing::debug!(scaler = %self.target.trigger_type, stream = %self.metadata.stream_name, count, "redis stream count");
         Ok(MetricsAndActivity {
             values: vec![metric_value_milli(metric_name, count as f64)],
-            active: count > self.metadata.activation_lag_count,
+            active: self.metadata.is_active(count),
         })
     }
 }
