@@ -2,6 +2,7 @@
 //! group but not acknowledged, then measured as pending entries, lag and stream length.
 
 #![cfg(feature = "redis")]
+#![recursion_limit = "256"]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

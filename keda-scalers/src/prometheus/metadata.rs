@@ -10,7 +10,7 @@ use crate::auth::AuthConfig;
 use crate::metadata::{Fields, META, config_error};
 
 /// The parsed metadata of a `prometheus` trigger.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PrometheusMetadata {
     /// Authentication (`authModes` and its parameters).
     pub auth: AuthConfig,
@@ -40,6 +40,47 @@ pub struct PrometheusMetadata {
     pub identity_owner: String,
     /// The trigger's index.
     pub trigger_index: usize,
+}
+
+impl std::fmt::Debug for PrometheusMetadata {
+    /// Redacts the user info of the server address and the values of custom headers, which may
+    /// carry credentials (the auth block redacts itself).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: BTreeMap<&str, &str> = self
+            .custom_headers
+            .keys()
+            .map(|k| (k.as_str(), "<redacted>"))
+            .collect();
+        f.debug_struct("PrometheusMetadata")
+            .field("auth", &self.auth)
+            .field("server_address", &redact_userinfo(&self.server_address))
+            .field("query", &self.query)
+            .field("query_parameters", &self.query_parameters)
+            .field("threshold", &self.threshold)
+            .field("activation_threshold", &self.activation_threshold)
+            .field("namespace", &self.namespace)
+            .field("custom_headers", &headers)
+            .field("ignore_null_values", &self.ignore_null_values)
+            .field("unsafe_ssl", &self.unsafe_ssl)
+            .field("timeout", &self.timeout)
+            .field("trigger_index", &self.trigger_index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://user:pass@host/...` → `scheme://<redacted>@host/...`.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{scheme}://<redacted>{}",
+            rest.get(at..).unwrap_or_default()
+        ),
+        None => url.to_owned(),
+    }
 }
 
 /// Parses a `prometheus` trigger as KEDA's `parsePrometheusMetadata` does.
@@ -79,4 +120,19 @@ pub fn parse_prometheus_metadata(
         ));
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_redacted() {
+        assert_eq!(
+            redact_userinfo("http://u:p@h:9090/x@y"),
+            "http://<redacted>@h:9090/x@y"
+        );
+        assert_eq!(redact_userinfo("http://h:9090/a@b"), "http://h:9090/a@b");
+        assert_eq!(redact_userinfo("h@x"), "h@x");
+    }
 }

@@ -74,3 +74,11 @@ pub fn trigger(
         ..ScalerConfig::default()
     }
 }
+
+/// The kind of a scaler error (`None` for other errors).
+pub fn error_kind(e: &keda_core::Error) -> Option<keda_core::error::ScalerErrorKind> {
+    match e {
+        keda_core::Error::Scaler { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
