@@ -3,6 +3,7 @@
 //! are produced with the AWS SDK's own SQS client: visible messages, messages received but not
 //! deleted (in flight) and delayed messages (`DelaySeconds`).
 #![cfg(feature = "aws-sqs")]
+#![recursion_limit = "256"]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,12 +11,11 @@
     clippy::indexing_slicing
 )]
 
+mod io_support;
 mod support;
 
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
@@ -182,18 +182,22 @@ struct OwnMoto {
 
 impl OwnMoto {
     fn start(port: u16) -> Self {
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server is installed by scripts/servers.sh");
+        let mut moto = Self {
+            port,
+            child: Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server is installed by scripts/servers.sh"),
+        };
         for _ in 0..300 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { port, child };
+                return moto;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        moto.stop();
         panic!("moto_server did not listen on {port}");
     }
 
@@ -255,29 +259,9 @@ async fn server_stopped_while_polling_then_restarted() {
     assert_eq!(poll(&s).await, (1, true));
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn credentials_stay_out_of_debug_errors_and_logs() {
-    let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = io_support::capture_logs();
 
     let endpoint = server_var("KEDA_TEST_MOTO_URL");
     let url = create_queue(&client(&endpoint), &unique("secrets")).await;
@@ -308,14 +292,10 @@ async fn credentials_stay_out_of_debug_errors_and_logs() {
     let err = AwsSqsScaler::connect(&half).await.unwrap_err();
     assert_eq!(err.to_string(), "awsSecretAccessKey not found");
 
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logged = logs.text();
     assert!(
         !logged.is_empty(),
         "the SDK logged nothing at TRACE: the capture is broken"
     );
-    for text in shown.iter().chain([&logged]) {
-        for secret in [SECRET, SESSION] {
-            assert!(!text.contains(secret), "credential leaked: {text}");
-        }
-    }
+    io_support::assert_no_secret(shown.iter().chain([&logged]), &[SECRET, SESSION]);
 }

@@ -10,6 +10,8 @@
     clippy::indexing_slicing
 )]
 
+mod io_support;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -287,30 +289,10 @@ async fn broker_down_gives_a_typed_error_then_recovers() {
     assert_eq!(recovered, Some((32, true)));
 }
 
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_cluster_fails_at_build_and_credentials_stay_hidden() {
     const PASSWORD: &str = "hunter2-pw";
-    let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = io_support::capture_logs();
     let auth = || {
         BTreeMap::from([
             ("username".to_owned(), "admin".to_owned()),
@@ -353,8 +335,6 @@ async fn unreachable_cluster_fails_at_build_and_credentials_stay_hidden() {
         }
         Err(e) => shown.push(format!("{e} {e:?}")),
     }
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    for text in shown.iter().chain([&logged]) {
-        assert!(!text.contains(PASSWORD), "credential leaked: {text}");
-    }
+    let logged = logs.text();
+    io_support::assert_no_secret(shown.iter().chain([&logged]), &[PASSWORD]);
 }
