@@ -1,0 +1,194 @@
+//! From a trigger to a scaler (KEDA's `buildScaler` in `pkg/scaling/scalers_builder.go`), and
+//! metadata validation without I/O (what KEDA's admission webhook and `keda-validate` need).
+
+use std::sync::Arc;
+
+use keda_core::clock::Clock;
+use keda_core::scaler::{Scaler, ScalerConfig};
+#[cfg(any(
+    feature = "prometheus",
+    feature = "redis",
+    feature = "kafka",
+    feature = "aws-sqs"
+))]
+use keda_core::scaler_common::metric_target_type;
+
+use crate::clock::SystemClock;
+use crate::metadata::config_error;
+
+/// Every trigger type this crate knows, with the cargo feature that compiles it in.
+pub const TRIGGER_TYPES: &[(&str, &str)] = &[
+    ("prometheus", "prometheus"),
+    ("redis", "redis"),
+    ("redis-cluster", "redis"),
+    ("redis-sentinel", "redis"),
+    ("redis-streams", "redis"),
+    ("redis-cluster-streams", "redis"),
+    ("redis-sentinel-streams", "redis"),
+    ("cron", "cron"),
+    ("cpu", "cpu-memory"),
+    ("memory", "cpu-memory"),
+    ("kafka", "kafka"),
+    ("apache-kafka", "kafka"),
+    ("aws-sqs-queue", "aws-sqs"),
+];
+
+/// Builds scalers from triggers, sharing what can be shared between them (Redis connections)
+/// and giving the time-dependent scalers their clock.
+#[derive(Clone)]
+pub struct ScalerRegistry {
+    clock: Arc<dyn Clock>,
+    #[cfg(feature = "redis")]
+    redis: crate::redis::RedisConnections,
+}
+
+impl std::fmt::Debug for ScalerRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScalerRegistry").finish_non_exhaustive()
+    }
+}
+
+impl Default for ScalerRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScalerRegistry {
+    /// A registry reading the system clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+
+    /// A registry whose time-dependent scalers (cron) read `clock` (Unix milliseconds).
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            #[cfg(feature = "redis")]
+            redis: crate::redis::RedisConnections::new(),
+        }
+    }
+
+    /// The pool of Redis connections shared by the Redis scalers built here.
+    #[cfg(feature = "redis")]
+    pub fn redis_connections(&self) -> &crate::redis::RedisConnections {
+        &self.redis
+    }
+
+    /// Builds the scaler of `config.trigger_type` (connecting where the scaler does so at creation,
+    /// as KEDA's Redis scalers do). Unknown types fail with KEDA's `no scaler found for type: X`.
+    pub async fn build(&self, config: &ScalerConfig) -> keda_core::Result<Box<dyn Scaler>> {
+        let t = config.trigger_type.as_str();
+        let _ = &self.clock;
+        match t {
+            #[cfg(feature = "prometheus")]
+            "prometheus" => Ok(Box::new(crate::prometheus::PrometheusScaler::new(config)?)),
+            #[cfg(feature = "redis")]
+            "redis" | "redis-cluster" | "redis-sentinel" => Ok(Box::new(
+                crate::redis::RedisListScaler::new(config, &self.redis).await?,
+            )),
+            #[cfg(feature = "redis")]
+            "redis-streams" | "redis-cluster-streams" | "redis-sentinel-streams" => Ok(Box::new(
+                crate::redis::RedisStreamsScaler::new(config, &self.redis).await?,
+            )),
+            #[cfg(feature = "cron")]
+            "cron" => Ok(Box::new(crate::cron::CronScaler::with_clock(
+                config,
+                self.clock.clone(),
+            )?)),
+            #[cfg(feature = "cpu-memory")]
+            "cpu" | "memory" => Ok(Box::new(crate::cpu_memory::CpuMemoryScaler::new(config)?)),
+            #[cfg(feature = "kafka")]
+            "kafka" | "apache-kafka" => {
+                Ok(Box::new(crate::kafka::KafkaScaler::connect(config).await?))
+            }
+            #[cfg(feature = "aws-sqs")]
+            "aws-sqs-queue" => Ok(Box::new(
+                crate::aws_sqs::AwsSqsScaler::connect(config).await?,
+            )),
+            _ => Err(unknown(t)),
+        }
+    }
+
+    /// Checks a trigger's metadata, auth parameters and metric type as the scaler's constructor
+    /// would, without connecting anywhere.
+    pub fn validate(config: &ScalerConfig) -> keda_core::Result<()> {
+        let t = config.trigger_type.as_str();
+        #[cfg(any(
+            feature = "prometheus",
+            feature = "redis",
+            feature = "kafka",
+            feature = "aws-sqs"
+        ))]
+        let metric_type = || {
+            metric_target_type(config)
+                .map_err(|e| config_error(t, format!("error getting scaler metric type: {e}")))
+        };
+        match t {
+            #[cfg(feature = "prometheus")]
+            "prometheus" => metric_type()
+                .and(crate::prometheus::parse_prometheus_metadata(config, "").map(drop)),
+            #[cfg(feature = "redis")]
+            "redis" | "redis-cluster" | "redis-sentinel" => {
+                metric_type().and(crate::redis::parse_redis_metadata(config).map(drop))
+            }
+            #[cfg(feature = "redis")]
+            "redis-streams" | "redis-cluster-streams" | "redis-sentinel-streams" => {
+                metric_type().and(crate::redis::parse_redis_streams_metadata(config).map(drop))
+            }
+            #[cfg(feature = "cron")]
+            "cron" => crate::cron::CronScaler::with_clock(config, Arc::new(SystemClock)).map(drop),
+            #[cfg(feature = "cpu-memory")]
+            "cpu" | "memory" => crate::cpu_memory::parse_resource_metadata(config).map(drop),
+            #[cfg(feature = "kafka")]
+            "kafka" => metric_type().and(crate::kafka::KafkaMetadata::parse(config).map(drop)),
+            #[cfg(feature = "kafka")]
+            "apache-kafka" => metric_type().and(
+                crate::kafka::ApacheKafkaMetadata::parse(config)
+                    .and_then(|m| m.client_settings().map(drop)),
+            ),
+            #[cfg(feature = "aws-sqs")]
+            "aws-sqs-queue" => {
+                metric_type().and(crate::aws_sqs::AwsSqsMetadata::parse(config).map(drop))
+            }
+            _ => Err(unknown(t)),
+        }
+    }
+
+    /// The trigger types compiled into this build.
+    pub fn supported_types() -> Vec<&'static str> {
+        const ENABLED: &[&str] = &[
+            #[cfg(feature = "prometheus")]
+            "prometheus",
+            #[cfg(feature = "redis")]
+            "redis",
+            #[cfg(feature = "cron")]
+            "cron",
+            #[cfg(feature = "cpu-memory")]
+            "cpu-memory",
+            #[cfg(feature = "kafka")]
+            "kafka",
+            #[cfg(feature = "aws-sqs")]
+            "aws-sqs",
+        ];
+        TRIGGER_TYPES
+            .iter()
+            .filter(|(_, f)| ENABLED.contains(f))
+            .map(|(t, _)| *t)
+            .collect()
+    }
+}
+
+/// KEDA's error for a type it cannot build; names the missing cargo feature when the type is one
+/// of this crate's.
+fn unknown(t: &str) -> keda_core::Error {
+    match TRIGGER_TYPES.iter().find(|(name, _)| *name == t) {
+        Some((_, feature)) => config_error(
+            t,
+            format!(
+                "no scaler found for type: {t} (enable the `{feature}` feature of keda-scalers)"
+            ),
+        ),
+        None => config_error(t, format!("no scaler found for type: {t}")),
+    }
+}
