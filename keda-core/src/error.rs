@@ -52,6 +52,12 @@ pub enum Error {
         /// What is wrong, as KEDA words it (names the parameter and the value).
         message: String,
     },
+    /// A document has a field its schema does not declare (strict field validation).
+    #[error("{field}: unknown field")]
+    UnknownField {
+        /// JSON path of the unknown field.
+        field: String,
+    },
     /// A document could not be parsed.
     #[error("parse error: {0}")]
     Parse(String),

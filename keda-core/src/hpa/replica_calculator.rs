@@ -197,9 +197,16 @@ impl ReplicaCalculator {
                 usage_milli,
             });
         }
-        if !groups.missing.is_empty() {
-            // Missing pods sit exactly at the target when scaling down, at zero otherwise.
-            let fill = if ratio < 1.0 { target } else { 0 };
+        // Missing pods sit exactly at the target when scaling down, at zero when scaling up;
+        // at a ratio of exactly 1 nothing is filled in.
+        let fill = if ratio < 1.0 {
+            Some(target)
+        } else if ratio > 1.0 {
+            Some(0)
+        } else {
+            None
+        };
+        if let Some(fill) = fill {
             for pod in &groups.missing {
                 metrics.insert(pod.clone(), filled(fill));
             }

@@ -87,7 +87,7 @@ open_enum!(
 
 /// `scaleTargetRef`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CrossVersionObjectReference {
     /// Kind of the target, e.g. `Deployment`.
     #[serde(default)]
@@ -102,7 +102,7 @@ pub struct CrossVersionObjectReference {
 
 /// `spec` of a HorizontalPodAutoscaler.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HpaSpec {
     /// The scaled workload.
     #[serde(default)]
@@ -123,7 +123,7 @@ pub struct HpaSpec {
 
 /// One entry of `spec.metrics`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricSpec {
     /// Which of the sources below is set.
     #[serde(rename = "type")]
@@ -147,6 +147,7 @@ pub struct MetricSpec {
 
 /// `metrics[].resource`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResourceMetricSource {
     /// `cpu`, `memory`, ...
     pub name: String,
@@ -157,6 +158,7 @@ pub struct ResourceMetricSource {
 
 /// `metrics[].containerResource`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContainerResourceMetricSource {
     /// `cpu`, `memory`, ...
     pub name: String,
@@ -169,6 +171,7 @@ pub struct ContainerResourceMetricSource {
 
 /// `metric` of Pods/Object/External sources.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetricIdentifier {
     /// The metric name.
     pub name: String,
@@ -179,6 +182,7 @@ pub struct MetricIdentifier {
 
 /// `metrics[].pods`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PodsMetricSource {
     /// The metric.
     pub metric: MetricIdentifier,
@@ -189,7 +193,7 @@ pub struct PodsMetricSource {
 
 /// `metrics[].object`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectMetricSource {
     /// The object the metric describes.
     #[serde(default)]
@@ -203,6 +207,7 @@ pub struct ObjectMetricSource {
 
 /// `metrics[].external`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExternalMetricSource {
     /// The metric.
     pub metric: MetricIdentifier,
@@ -213,7 +218,7 @@ pub struct ExternalMetricSource {
 
 /// `target` of a metric source.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricTarget {
     /// `Utilization`, `Value` or `AverageValue`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -231,7 +236,7 @@ pub struct MetricTarget {
 
 /// `spec.behavior`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Behavior {
     /// Rules for scaling up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,7 +248,7 @@ pub struct Behavior {
 
 /// `HPAScalingRules`. `None` fields take their defaults (see [`super::defaults`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScalingRules {
     /// Look-back window of recommendations, 0..=3600 seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,7 +266,7 @@ pub struct ScalingRules {
 
 /// `HPAScalingPolicy`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScalingPolicy {
     /// `Pods` or `Percent`.
     #[serde(rename = "type")]
