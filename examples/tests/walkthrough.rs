@@ -1,5 +1,12 @@
 //! The HPA walk-through reproduces the expected replica timeline.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use examples::walkthrough::{DEMAND, replica_steps, run};
 
 #[test]

@@ -2,6 +2,13 @@
 //! and 100 recorded scale events, against a baseline measured in the same run: the bare
 //! replica-calculator proposal for the same metrics (no normalization, no status).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 

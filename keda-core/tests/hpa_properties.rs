@@ -1,5 +1,12 @@
 //! Invariants of the HPA math, checked with proptest.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::collections::BTreeMap;
 
 use keda_core::clock::Instant;
@@ -108,7 +115,7 @@ proptest! {
                               with_behavior in prop::bool::ANY, up in rules(), down in rules(), recs in recommendations(),
                               ups in events(), downs in events()) {
         let max = min + extra;
-        let behavior = with_behavior.then(|| Behavior { scale_up: Some(up), scale_down: Some(down) });
+        let behavior = with_behavior.then_some(Behavior { scale_up: Some(up), scale_down: Some(down) });
         let s = spec(min, max, behavior);
         let metrics = StaticMetrics { external: BTreeMap::from([("queue".to_owned(), vec![queue])]), ..StaticMetrics::default() };
         let mut ctl = HpaController::new(ControllerConfig::default());

@@ -151,6 +151,12 @@ pub fn find<'a>(list: &'a [HpaCondition], type_: &str) -> Option<&'a HpaConditio
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

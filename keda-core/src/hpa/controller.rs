@@ -96,6 +96,9 @@ pub struct Decision {
     pub error: Option<String>,
 }
 
+/// One metric's proposal and status values: (replicas, value, averageValue, averageUtilization).
+type MetricOutcome = (i32, Option<i64>, Option<i64>, Option<i32>);
+
 /// A metric target, parsed once per spec.
 #[derive(Debug, Clone)]
 enum Target {
@@ -377,7 +380,7 @@ impl HpaController {
             gate && find(cond, SCALED_TO_ZERO).is_some_and(|c| c.status == ConditionStatus::True);
         // KEP-2021: a target scaled to zero by the HPA is measured again (before the min/max
         // shortcuts) when minReplicas was raised or an Object/External metric can wake it.
-        let from_zero = current == 0 && ((min != 0 && sz) || (sz && compiled.obj_ext));
+        let from_zero = current == 0 && sz && (min != 0 || compiled.obj_ext);
 
         let mut error = None;
         let mut desired;
@@ -704,7 +707,7 @@ impl HpaController {
         tol: Tolerances,
         pods: &[Pod],
         src: &dyn MetricsSource,
-    ) -> Result<(i32, Option<i64>, Option<i64>, Option<i32>), String> {
+    ) -> Result<MetricOutcome, String> {
         let calc = ReplicaCalculator {
             readiness: Readiness {
                 cpu_initialization_period_ms: self
