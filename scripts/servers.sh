@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or reuses) the real servers the scaler tests talk to, all on loopback:
 #   redis standalone, redis with ACL auth, redis over TLS, a 3-master redis cluster, a redis sentinel,
-#   prometheus scraping a pushgateway, and moto's server (SQS).
+#   prometheus scraping a pushgateway, and moto's server (SQS, through scripts/moto.sh).
 # Usage: scripts/servers.sh start|stop|env
 # State (ports, pids, data, certificates) lives in .servers/ (git-ignored); `.servers/env` holds the
 # KEDA_TEST_* variables the tests read. Installs missing Debian/PyPI packages on a fresh machine.
@@ -18,7 +18,6 @@ CLUSTER_PORTS=(7000 7001 7002)
 SENTINEL_PORT=26390    # monitors the standalone instance as `mymaster`
 PROM_PORT=9391
 PUSHGW_PORT=9392
-MOTO_PORT=${KEDA_TEST_MOTO_PORT:-5390}
 # Test-only credentials of the loopback auth instance (not secrets).
 AUTH_USER=keda
 AUTH_PASS=keda-test-password
@@ -37,10 +36,6 @@ ensure_packages() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     # The Debian packages start system services on their default ports; ours use their own ports.
-  fi
-  if [[ ! -x scripts/moto.sh ]] && ! command -v moto_server >/dev/null; then
-    log "installing moto[server]"
-    pip install -q 'moto[server]'
   fi
 }
 
@@ -166,19 +161,9 @@ EOF
   }
   wait_for "prometheus" curl -fsS "http://$HOST:$PROM_PORT/-/ready"
 
+  # moto (SQS) is started or reused by the project's own script.
   local moto_url
-  if [[ -x scripts/moto.sh ]]; then
-    moto_url=$(scripts/moto.sh start | tail -n1)
-  else
-    moto_url="http://$HOST:$MOTO_PORT"
-    curl -fsS "$moto_url/moto-api/" >/dev/null 2>&1 || {
-      log "starting moto on $MOTO_PORT"
-      mkdir -p "$STATE/moto"
-      setsid nohup moto_server -H $HOST -p "$MOTO_PORT" >"$STATE/moto/log" 2>&1 </dev/null &
-      echo $! >"$STATE/moto/pid"
-    }
-    wait_for "moto" curl -fsS "$moto_url/moto-api/"
-  fi
+  moto_url=$(scripts/moto.sh start | tail -n1)
 
   cat >"$STATE/env" <<EOF
 KEDA_TEST_REDIS_ADDR=$HOST:$REDIS_PORT
@@ -200,12 +185,12 @@ EOF
 
 stop_all() {
   local f
-  for f in "$STATE"/redis-*/redis.pid "$STATE"/sentinel/sentinel.pid "$STATE"/{prometheus,pushgateway,moto}/pid; do
+  for f in "$STATE"/redis-*/redis.pid "$STATE"/sentinel/sentinel.pid "$STATE"/{prometheus,pushgateway}/pid; do
     [[ -f $f ]] || continue
     kill "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
   done
-  [[ -x scripts/moto.sh ]] && scripts/moto.sh stop || true
+  scripts/moto.sh stop
   rm -f "$STATE/env"
 }
 
