@@ -1,4 +1,9 @@
 //! Status conditions of ScaledObjects and ScaledJobs (KEDA's `apis/keda/v1alpha1/condition_types.go`).
+//!
+//! Reasons and messages are `Cow<'static, str>`: KEDA's are nearly all constants, so an engine
+//! holding thousands of objects stores pointers, not copies.
+
+use std::borrow::Cow;
 
 /// A condition type.
 #[derive(
@@ -63,10 +68,10 @@ pub struct Condition {
     pub status: ConditionStatus,
     /// One-word CamelCase reason.
     #[serde(default)]
-    pub reason: String,
+    pub reason: Cow<'static, str>,
     /// Human-readable message.
     #[serde(default)]
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// The condition list of an object's status.
@@ -80,8 +85,8 @@ impl Conditions {
         let c = |type_, status| Condition {
             type_,
             status,
-            reason: String::new(),
-            message: String::new(),
+            reason: Cow::Borrowed(""),
+            message: Cow::Borrowed(""),
         };
         Self(vec![
             c(ConditionType::Ready, ConditionStatus::Unknown),
@@ -91,22 +96,19 @@ impl Conditions {
         ])
     }
 
-    /// Sets a condition (initialising the list first when empty, as KEDA's setters do).
+    /// Sets a condition, appending it when absent (KEDA's `SetCondition`).
     pub fn set(
         &mut self,
         type_: ConditionType,
         status: ConditionStatus,
-        reason: &str,
-        message: &str,
+        reason: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
     ) {
-        if self.0.is_empty() {
-            *self = Self::initialized();
-        }
         let new = Condition {
             type_,
             status,
-            reason: reason.to_owned(),
-            message: message.to_owned(),
+            reason: reason.into(),
+            message: message.into(),
         };
         match self.0.iter_mut().find(|c| c.type_ == type_) {
             Some(c) => *c = new,
@@ -129,7 +131,7 @@ impl Conditions {
     /// object's status).
     pub fn merge(&mut self, other: &Conditions) {
         for c in &other.0 {
-            self.set(c.type_, c.status, &c.reason, &c.message);
+            self.set(c.type_, c.status, c.reason.clone(), c.message.clone());
         }
     }
 }
@@ -139,8 +141,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn setting_on_an_empty_list_initialises_it() {
-        let mut c = Conditions::default();
+    fn set_replaces_or_appends_and_merge_copies() {
+        let mut c = Conditions::initialized();
         c.set(
             ConditionType::Active,
             ConditionStatus::True,
@@ -149,11 +151,14 @@ mod tests {
         );
         assert_eq!(c.0.len(), 4);
         assert!(c.is_true(ConditionType::Active));
+        let mut delta = Conditions::default();
+        delta.set(ConditionType::HpaActive, ConditionStatus::False, "X", "");
+        assert_eq!(delta.0.len(), 1);
+        c.merge(&delta);
+        assert_eq!(c.0.len(), 5);
         assert_eq!(
             c.get(ConditionType::Paused).map(|p| p.status),
             Some(ConditionStatus::False)
         );
-        c.set(ConditionType::HpaActive, ConditionStatus::False, "X", "");
-        assert_eq!(c.0.len(), 5);
     }
 }

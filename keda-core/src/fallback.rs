@@ -210,14 +210,19 @@ pub fn metrics_with_fallback(
     raw: Result<Vec<MetricValue>>,
     replicas: &mut dyn ReplicaCounts,
 ) -> FallbackOutcome {
+    // Without a valid fallback nothing is tracked and the status is untouched.
+    let Some(fallback) = cfg.configured() else {
+        return FallbackOutcome {
+            result: raw,
+            fallback_active: false,
+            status_changed: false,
+        };
+    };
     let before = status.clone();
     let outcome = |result, fallback_active, status: &FallbackStatus| FallbackOutcome {
         result,
         fallback_active,
         status_changed: *status != before,
-    };
-    let Some(fallback) = cfg.configured() else {
-        return outcome(raw, false, status);
     };
     let err = match raw {
         Ok(metrics) => {

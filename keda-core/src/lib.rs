@@ -8,13 +8,16 @@
 
 pub mod clock;
 pub mod conditions;
+pub mod engine;
 pub mod error;
 pub mod fallback;
 pub mod go;
 pub mod hpa;
+pub mod lifecycle;
 pub mod manifest;
 pub mod modifiers;
 pub mod resolver;
+pub mod scaledjob;
 pub mod scaler;
 pub mod scaler_common;
 pub mod scaler_config;

@@ -242,12 +242,12 @@ pub fn array_contains_element(element: &str, array: &[impl AsRef<str>]) -> bool 
 
 /// Go's `int64(f * 1000)` for a milli quantity, saturating instead of Go's platform-defined
 /// result for out-of-range values; NaN becomes 0.
-pub(crate) fn to_milli(value: f64) -> i64 {
+pub fn to_milli(value: f64) -> i64 {
     (value * 1000.0) as i64
 }
 
 /// A milli value as a float (`Quantity.AsApproximateFloat64`).
-pub(crate) fn milli_to_f64(milli: i64) -> f64 {
+pub fn milli_to_f64(milli: i64) -> f64 {
     milli as f64 / 1000.0
 }
 
