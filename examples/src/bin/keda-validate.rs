@@ -42,6 +42,16 @@ fn foreign_kind(doc: &serde_json::Value) -> Option<String> {
     (!keda).then(|| format!("{api}/{kind}"))
 }
 
+/// The items of a `v1` `List` (as `kubectl get -o yaml` writes), or the document itself.
+fn list_items(doc: serde_json::Value) -> Vec<serde_json::Value> {
+    let is_list = doc.get("apiVersion").and_then(serde_json::Value::as_str) == Some("v1")
+        && doc.get("kind").and_then(serde_json::Value::as_str) == Some("List");
+    match doc.get("items").and_then(serde_json::Value::as_array) {
+        Some(items) if is_list => items.clone(),
+        _ => vec![doc],
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let mut docs = Vec::new();
@@ -62,6 +72,8 @@ fn main() -> ExitCode {
                 failed = true;
             }
             Ok(values) => {
+                let values: Vec<serde_json::Value> =
+                    values.into_iter().flat_map(list_items).collect();
                 all_values.extend(values.iter().cloned());
                 for v in values {
                     match foreign_kind(&v) {

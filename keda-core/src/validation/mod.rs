@@ -76,12 +76,9 @@ impl<'a> Validator<'a> {
         match manifest {
             Manifest::ScaledObject(so) => validate_scaled_object(so, self),
             Manifest::ScaledJob(sj) => validate_scaled_job(sj, self).map(|()| Vec::new()),
-            Manifest::TriggerAuthentication(ta) => {
-                schema::object_meta(&ta.metadata, true)?;
-                validate_trigger_authentication_spec(&ta.spec).map(|()| Vec::new())
-            }
-            Manifest::ClusterTriggerAuthentication(ta) => {
-                schema::object_meta(&ta.metadata, false)?;
+            Manifest::TriggerAuthentication(ta) | Manifest::ClusterTriggerAuthentication(ta) => {
+                schema::object_meta(&ta.metadata)?;
+                schema::trigger_authentication(&ta.spec)?;
                 validate_trigger_authentication_spec(&ta.spec).map(|()| Vec::new())
             }
         }
