@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use keda_core::manifest::{Manifest, parse_documents};
-use keda_core::validation::{Validator, check_set};
+use keda_core::validation::{ClusterSnapshot, Validator, check_set};
 
 /// Validates KEDA manifests offline.
 #[derive(Parser)]
@@ -42,9 +42,20 @@ fn foreign_kind(doc: &serde_json::Value) -> Option<String> {
     (!keda).then(|| format!("{api}/{kind}"))
 }
 
+/// The items of a `v1` `List` (as `kubectl get -o yaml` writes), or the document itself.
+fn list_items(doc: serde_json::Value) -> Vec<serde_json::Value> {
+    let is_list = doc.get("apiVersion").and_then(serde_json::Value::as_str) == Some("v1")
+        && doc.get("kind").and_then(serde_json::Value::as_str) == Some("List");
+    match doc.get("items").and_then(serde_json::Value::as_array) {
+        Some(items) if is_list => items.clone(),
+        _ => vec![doc],
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let mut docs = Vec::new();
+    let mut all_values = Vec::new();
     let mut failed = false;
     for path in &args.files {
         let file = path.display().to_string();
@@ -61,6 +72,9 @@ fn main() -> ExitCode {
                 failed = true;
             }
             Ok(values) => {
+                let values: Vec<serde_json::Value> =
+                    values.into_iter().flat_map(list_items).collect();
+                all_values.extend(values.iter().cloned());
                 for v in values {
                     match foreign_kind(&v) {
                         Some(kind) => println!("{file}: skipped: {kind} is not a KEDA resource"),
@@ -77,7 +91,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    let validator = Validator::default();
+    // Secrets, ConfigMaps, workloads and authentications given alongside let trigger inputs be
+    // resolved as the operator would.
+    let snapshot = ClusterSnapshot::from_documents(&all_values);
+    let validator = Validator::default().with_snapshot(&snapshot);
     let decoded: Vec<Manifest> = docs
         .iter()
         .filter_map(|d| d.decoded.as_ref().ok().cloned())

@@ -335,10 +335,11 @@ impl ScaledJob {
             .unwrap_or(DEFAULT_JOBS_HISTORY_LIMIT)
     }
 
-    /// The effective rollout strategy: `rollout.strategy`, else the legacy `rolloutStrategy`;
-    /// anything but `gradual` behaves as immediate.
+    /// The effective rollout strategy: the deprecated top-level `rolloutStrategy` when set (KEDA's
+    /// controller still prefers it), else `rollout.strategy`; anything but `gradual` behaves as
+    /// immediate.
     pub fn rollout_strategy(&self) -> RolloutStrategy {
-        match self.spec.rollout.strategy.or(self.spec.rollout_strategy) {
+        match self.spec.rollout_strategy.or(self.spec.rollout.strategy) {
             Some(RolloutStrategy::Gradual) => RolloutStrategy::Gradual,
             _ => RolloutStrategy::Immediate,
         }
@@ -357,5 +358,32 @@ impl ScaledJob {
             self.metadata.name()
         )
         .to_lowercase()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_rollout_strategy_wins_and_defaults_apply() {
+        let mut sj = ScaledJob::default();
+        assert_eq!(sj.rollout_strategy(), RolloutStrategy::Immediate);
+        sj.spec.rollout.strategy = Some(RolloutStrategy::Gradual);
+        assert_eq!(sj.rollout_strategy(), RolloutStrategy::Gradual);
+        sj.spec.rollout_strategy = Some(RolloutStrategy::Immediate);
+        assert_eq!(sj.rollout_strategy(), RolloutStrategy::Immediate);
+        assert_eq!(
+            (
+                sj.polling_interval(),
+                sj.successful_jobs_history_limit(),
+                sj.failed_jobs_history_limit()
+            ),
+            (30, 100, 100)
+        );
+        sj.spec.min_replica_count = Some(2);
+        sj.spec.max_replica_count = Some(10);
+        assert_eq!((sj.min_replica_count(), sj.max_replica_count()), (2, 8));
     }
 }

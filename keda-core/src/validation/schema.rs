@@ -1,6 +1,6 @@
 //! The CRD schema constraints of `config/crd/bases/keda.sh_*.yaml` that decoding does not enforce.
 
-use crate::manifest::{ObjectMeta, ScaledJob, ScaledObject, Trigger};
+use crate::manifest::{ObjectMeta, ScaledJob, ScaledObject, Trigger, TriggerAuthenticationSpec};
 use crate::{Error, Result};
 
 fn minimum(field: &str, value: Option<i32>, min: i32) -> Result<()> {
@@ -28,9 +28,9 @@ fn min_length(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// `metadata.name` is required; namespaced kinds need a namespace only in the cluster (kubectl
-/// fills it from the context), so only the name is checked.
-pub(super) fn object_meta(meta: &ObjectMeta, _namespaced: bool) -> Result<()> {
+/// `metadata.name` (or `generateName`) is required; the namespace is not (kubectl fills it from
+/// the context).
+pub(super) fn object_meta(meta: &ObjectMeta) -> Result<()> {
     if meta.name().is_empty() && meta.generate_name.as_deref().unwrap_or_default().is_empty() {
         return Err(Error::required(
             "metadata.name",
@@ -66,7 +66,7 @@ fn triggers(triggers: &[Trigger]) -> Result<()> {
 /// type, the CEL rule `minReplicaCount <= (maxReplicaCount or 100)`, fallback minimums.
 pub(super) fn scaled_object(so: &ScaledObject) -> Result<()> {
     let s = &so.spec;
-    object_meta(&so.metadata, true)?;
+    object_meta(&so.metadata)?;
     min_length("spec.scaleTargetRef.name", &s.scale_target_ref.name)?;
     minimum("spec.pollingInterval", s.polling_interval, 1)?;
     minimum("spec.initialCooldownPeriod", s.initial_cooldown_period, 0)?;
@@ -98,7 +98,7 @@ pub(super) fn scaled_object(so: &ScaledObject) -> Result<()> {
 /// The ScaledJob CRD: minimums, at least one trigger with a type, a pod template with containers.
 pub(super) fn scaled_job(sj: &ScaledJob) -> Result<()> {
     let s = &sj.spec;
-    object_meta(&sj.metadata, true)?;
+    object_meta(&sj.metadata)?;
     minimum("spec.pollingInterval", s.polling_interval, 1)?;
     minimum(
         "spec.successfulJobsHistoryLimit",
@@ -120,4 +120,34 @@ pub(super) fn scaled_job(sj: &ScaledJob) -> Result<()> {
         ));
     }
     triggers(&s.triggers)
+}
+
+/// The (Cluster)TriggerAuthentication CRD: every secret store lists at least one secret.
+pub(super) fn trigger_authentication(spec: &TriggerAuthenticationSpec) -> Result<()> {
+    let stores = [
+        (
+            "spec.hashiCorpVault.secrets",
+            spec.hashi_corp_vault.as_ref().map(|v| v.secrets.len()),
+        ),
+        (
+            "spec.azureKeyVault.secrets",
+            spec.azure_key_vault.as_ref().map(|v| v.secrets.len()),
+        ),
+        (
+            "spec.gcpSecretManager.secrets",
+            spec.gcp_secret_manager.as_ref().map(|v| v.secrets.len()),
+        ),
+        (
+            "spec.awsSecretManager.secrets",
+            spec.aws_secret_manager.as_ref().map(|v| v.secrets.len()),
+        ),
+    ];
+    match stores.iter().find(|(_, n)| *n == Some(0)) {
+        Some((field, _)) => Err(Error::invalid(
+            *field,
+            "[]",
+            format!("{field} in body should have at least 1 items"),
+        )),
+        None => Ok(()),
+    }
 }

@@ -1,13 +1,15 @@
 //! KEDA's admission webhook rules (`scaledobject_webhook.go`, `scaledjob_webhook.go`,
 //! `triggerauthentication_webhook.go`, `scaledobject_types.go`).
 
+use super::snapshot::{ClusterSnapshot, DEFAULT_NAMESPACE};
 use super::{Validator, schema};
 use crate::go::quote;
 use crate::manifest::{
-    IdentityOwner, OAuth2GrantType, PodIdentityProvider, ScaledJob, ScaledObject,
+    IdentityOwner, OAuth2GrantType, PodIdentityProvider, ScaledJob, ScaledObject, Trigger,
     TriggerAuthenticationSpec, validate_triggers,
 };
 use crate::modifiers::{CompiledModifiers, FormulaTrigger};
+use crate::resolver::{PodSpec, ResolveOptions, resolve_auth_ref, resolve_container_env};
 use crate::scaler::ScalerConfig;
 use crate::{Error, Result};
 
@@ -160,36 +162,134 @@ fn warnings(so: &ScaledObject) -> Vec<String> {
     out
 }
 
-/// Each trigger's metadata parsed by its scaler, when the hook knows the scaler and every input
-/// is in the manifest (no `...FromEnv` keys, no authentication reference).
-fn verify_trigger_metadata(
-    meta: &crate::manifest::ObjectMeta,
-    kind: &str,
-    triggers: &[crate::manifest::Trigger],
-    v: &Validator<'_>,
+/// Where a trigger's inputs come from: the object's identity and its workload's pod spec.
+struct TriggerInputs<'a> {
+    meta: &'a crate::manifest::ObjectMeta,
+    kind: &'static str,
+    pod: Option<PodSpec>,
+    env_container: &'a str,
     using_modifiers: bool,
+}
+
+/// Whether every Secret and ConfigMap an authentication reads is in the snapshot (otherwise its
+/// parameters would resolve to `""` here but to real values in the cluster).
+fn auth_inputs_known(
+    snapshot: &ClusterSnapshot,
+    spec: &crate::manifest::TriggerAuthenticationSpec,
+    namespace: &str,
+) -> bool {
+    let o = &snapshot.objects;
+    let key = |name: &str| (namespace.to_owned(), name.to_owned());
+    spec.secret_target_ref
+        .iter()
+        .all(|r| o.secrets.contains_key(&key(&r.name)))
+        && spec
+            .config_map_target_ref
+            .iter()
+            .all(|r| o.config_maps.contains_key(&key(&r.name)))
+        && spec
+            .oauth2
+            .as_ref()
+            .and_then(|a| a.client_secret.as_ref())
+            .is_none_or(|c| {
+                o.secrets
+                    .contains_key(&key(&c.value_from.secret_key_ref.name))
+            })
+        && spec.bound_service_account_token.is_empty()
+}
+
+/// The scaler config KEDA would build for trigger `i`, or `None` when some input lives only in the
+/// cluster (an authentication, Secret, ConfigMap or workload not among the validated documents).
+fn trigger_config(
+    i: usize,
+    t: &Trigger,
+    inputs: &TriggerInputs<'_>,
+    snapshot: Option<&ClusterSnapshot>,
+) -> Option<ScalerConfig> {
+    let namespace = inputs
+        .meta
+        .namespace
+        .as_deref()
+        .unwrap_or(DEFAULT_NAMESPACE);
+    let mut config = ScalerConfig {
+        scalable_object_name: inputs.meta.name().to_owned(),
+        scalable_object_namespace: namespace.to_owned(),
+        scalable_object_type: inputs.kind.to_owned(),
+        trigger_name: t.name.clone(),
+        trigger_type: t.trigger_type.clone(),
+        trigger_index: i,
+        trigger_metadata: t.metadata.clone(),
+        metric_type: t.metric_type(),
+        use_cached_metrics: t.use_cached_metrics,
+        as_metric_source: inputs.using_modifiers,
+        ..ScalerConfig::default()
+    };
+    if let Some(auth) = &t.authentication_ref {
+        let snapshot = snapshot?;
+        let cluster =
+            auth.kind() == crate::manifest::AuthenticationKind::ClusterTriggerAuthentication;
+        let options = ResolveOptions::default();
+        let (spec, auth_ns) = if cluster {
+            (
+                snapshot
+                    .objects
+                    .cluster_trigger_authentications
+                    .get(&auth.name)?,
+                options.cluster_object_namespace.as_str(),
+            )
+        } else {
+            (
+                snapshot
+                    .objects
+                    .trigger_authentications
+                    .get(&(namespace.to_owned(), auth.name.clone()))?,
+                namespace,
+            )
+        };
+        if !auth_inputs_known(snapshot, spec, auth_ns)
+            || (!spec.env.is_empty() && inputs.pod.is_none())
+        {
+            return None;
+        }
+        config.auth_params = resolve_auth_ref(
+            &snapshot.objects,
+            Some(auth),
+            inputs.pod.as_ref(),
+            namespace,
+            &options,
+        )
+        .ok()?
+        .params;
+    }
+    if t.metadata.keys().any(|k| k.ends_with("FromEnv")) {
+        let objects = snapshot.map(|s| &s.objects)?;
+        config.resolved_env = resolve_container_env(
+            inputs.pod.as_ref()?,
+            inputs.env_container,
+            namespace,
+            objects,
+        )
+        .ok()?;
+    }
+    Some(config)
+}
+
+/// Each trigger's metadata parsed by its scaler, when the hook knows the scaler and every input
+/// is known offline (in the manifest or among the snapshot's objects).
+fn verify_trigger_metadata(
+    triggers: &[Trigger],
+    inputs: &TriggerInputs<'_>,
+    v: &Validator<'_>,
 ) -> Result<()> {
     let Some(hook) = v.metadata else {
         return Ok(());
     };
     for (i, t) in triggers.iter().enumerate() {
-        let self_contained =
-            t.authentication_ref.is_none() && !t.metadata.keys().any(|k| k.ends_with("FromEnv"));
-        if !self_contained || !hook.supports(&t.trigger_type) {
+        if !hook.supports(&t.trigger_type) {
             continue;
         }
-        let config = ScalerConfig {
-            scalable_object_name: meta.name().to_owned(),
-            scalable_object_namespace: meta.namespace().to_owned(),
-            scalable_object_type: kind.to_owned(),
-            trigger_name: t.name.clone(),
-            trigger_type: t.trigger_type.clone(),
-            trigger_index: i,
-            trigger_metadata: t.metadata.clone(),
-            metric_type: t.metric_type(),
-            use_cached_metrics: t.use_cached_metrics,
-            as_metric_source: using_modifiers,
-            ..ScalerConfig::default()
+        let Some(config) = trigger_config(i, t, inputs, v.snapshot) else {
+            continue;
         };
         hook.validate(&t.trigger_type, &config).map_err(|e| {
             Error::invalid(
@@ -212,13 +312,23 @@ pub fn validate_scaled_object(so: &ScaledObject, v: &Validator<'_>) -> Result<Ve
     check_fallback_valid(so)?;
     verify_scaling_modifiers(so)?;
     verify_cpu_memory(so)?;
-    verify_trigger_metadata(
-        &so.metadata,
-        "ScaledObject",
-        &so.spec.triggers,
-        v,
-        so.is_using_modifiers(),
-    )?;
+    let target = &so.spec.scale_target_ref;
+    let namespace = so
+        .metadata
+        .namespace
+        .as_deref()
+        .unwrap_or(DEFAULT_NAMESPACE);
+    let inputs = TriggerInputs {
+        meta: &so.metadata,
+        kind: "ScaledObject",
+        pod: v
+            .snapshot
+            .and_then(|s| s.workload(namespace, target.kind(), &target.name))
+            .cloned(),
+        env_container: &target.env_source_container_name,
+        using_modifiers: so.is_using_modifiers(),
+    };
+    verify_trigger_metadata(&so.spec.triggers, &inputs, v)?;
     Ok(warnings(so))
 }
 
@@ -226,7 +336,14 @@ pub fn validate_scaled_object(so: &ScaledObject, v: &Validator<'_>) -> Result<Ve
 pub fn validate_scaled_job(sj: &ScaledJob, v: &Validator<'_>) -> Result<()> {
     schema::scaled_job(sj)?;
     validate_triggers(&sj.spec.triggers)?;
-    verify_trigger_metadata(&sj.metadata, "ScaledJob", &sj.spec.triggers, v, false)
+    let inputs = TriggerInputs {
+        meta: &sj.metadata,
+        kind: "ScaledJob",
+        pod: PodSpec::from_json(&sj.spec.job_target_ref.template.spec).ok(),
+        env_container: &sj.spec.env_source_container_name,
+        using_modifiers: false,
+    };
+    verify_trigger_metadata(&sj.spec.triggers, &inputs, v)
 }
 
 /// KEDA's `validateSpec` for (Cluster)TriggerAuthentications: pod-identity consistency and, unless
