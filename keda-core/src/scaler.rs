@@ -141,6 +141,12 @@ pub trait Scaler: Send + Sync + std::fmt::Debug {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

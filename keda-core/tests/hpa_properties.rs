@@ -1,6 +1,13 @@
 //! Invariants of the HPA math, checked with proptest.
 
-use std::collections::HashMap;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeMap;
 
 use keda_core::clock::Instant;
 use keda_core::hpa::metrics::StaticMetrics;
@@ -10,7 +17,7 @@ use keda_core::hpa::spec::{
 };
 use keda_core::hpa::stabilization::{Recommendation, stabilize, stabilize_with_behaviors};
 use keda_core::hpa::{
-    ControllerConfig, HpaController, HpaSpec, HpaStatus, MetricSpec, ReconcileInput, Scale,
+    ControllerConfig, HpaController, HpaSpec, HpaStatus, MetricSpec, Observation, Scale,
 };
 use proptest::prelude::*;
 
@@ -81,21 +88,18 @@ fn spec(min: i32, max: i32, behavior: Option<Behavior>) -> HpaSpec {
     }
 }
 
-fn input<'a>(
-    spec: &'a HpaSpec,
-    status: &'a HpaStatus,
-    metrics: &'a StaticMetrics,
-    current: i32,
-) -> ReconcileInput<'a> {
-    ReconcileInput {
-        spec,
-        status,
-        scale: Ok(Scale {
-            spec_replicas: current,
-            status_replicas: current,
-            ready_replicas: None,
-            selector: "app=w".into(),
-        }),
+fn scale(current: i32) -> Scale {
+    Scale {
+        spec_replicas: current,
+        status_replicas: current,
+        ready_replicas: None,
+        selector: "app=w".into(),
+    }
+}
+
+fn obs<'a>(scale: &'a Scale, metrics: &'a StaticMetrics) -> Observation<'a> {
+    Observation {
+        scale: Ok(scale),
         pods: &[],
         metrics,
         other_selectors: &[],
@@ -111,14 +115,15 @@ proptest! {
                               with_behavior in prop::bool::ANY, up in rules(), down in rules(), recs in recommendations(),
                               ups in events(), downs in events()) {
         let max = min + extra;
-        let behavior = with_behavior.then(|| Behavior { scale_up: Some(up), scale_down: Some(down) });
+        let behavior = with_behavior.then_some(Behavior { scale_up: Some(up), scale_down: Some(down) });
         let s = spec(min, max, behavior);
-        let metrics = StaticMetrics { external: HashMap::from([("queue".to_owned(), vec![queue])]), ..StaticMetrics::default() };
+        let metrics = StaticMetrics { external: BTreeMap::from([("queue".to_owned(), vec![queue])]), ..StaticMetrics::default() };
         let mut ctl = HpaController::new(ControllerConfig::default());
         ctl.set_recommendations(recs);
         ctl.set_scale_events(ups, downs);
-        let status = HpaStatus::default();
-        let out = ctl.decide(NOW, &input(&s, &status, &metrics, current));
+        let mut status = HpaStatus::default();
+        let sc = scale(current);
+        let out = ctl.decide(NOW, &s, &mut status, &obs(&sc, &metrics));
         prop_assert!(out.desired_replicas >= min && out.desired_replicas <= max, "{} not in [{min}, {max}]", out.desired_replicas);
     }
 
@@ -135,8 +140,9 @@ proptest! {
         let mut changes: Vec<(Instant, i32)> = Vec::new();
         for (load, dt) in loads {
             now = now.plus_secs(dt);
-            let metrics = StaticMetrics { external: HashMap::from([("queue".to_owned(), vec![load])]), ..StaticMetrics::default() };
-            let out = ctl.decide(now, &input(&s, &status, &metrics, current));
+            let metrics = StaticMetrics { external: BTreeMap::from([("queue".to_owned(), vec![load])]), ..StaticMetrics::default() };
+            let sc = scale(current);
+            let out = ctl.decide(now, &s, &mut status, &obs(&sc, &metrics));
             if out.desired_replicas != current {
                 changes.push((now, out.desired_replicas - current));
                 let net = |period: i32| changes.iter().filter(|(t, _)| *t > now.minus_secs(i64::from(period))).map(|(_, d)| *d).sum::<i32>();
@@ -147,7 +153,6 @@ proptest! {
                 }
                 current = out.desired_replicas;
             }
-            status = out.status;
         }
     }
 

@@ -1,9 +1,15 @@
 //! One HPA's reconcile (`reconcileAutoscaler`, `computeReplicasForMetrics`,
 //! `normalizeDesiredReplicas*` in `horizontal.go`), as a stateful, client-free type.
+//!
+//! The controller keeps what kube-controller-manager keeps per HPA (recommendations, scale
+//! events) plus caches of the compiled spec and parsed selector, and updates the HPA status in
+//! place, reporting whether it changed (upstream's `updateStatusIfNeeded`).
+
+use std::borrow::Cow;
 
 use super::conditions::{
-    ABLE_TO_SCALE, HpaCondition, SCALED_TO_ZERO, SCALING_ACTIVE, SCALING_LIMITED, find,
-    remove_condition, set_condition,
+    ABLE_TO_SCALE, HpaCondition, Message, SCALED_TO_ZERO, SCALING_ACTIVE, SCALING_LIMITED, find,
+    remove_condition, set_condition, set_condition_message,
 };
 use super::defaults::{ControllerConfig, generate_scale_down_rules, generate_scale_up_rules};
 use super::metrics::MetricsSource;
@@ -14,7 +20,10 @@ use super::rate_limits::{
 };
 use super::replica_calculator::{ReplicaCalculator, Tolerances};
 use super::selector::Selector;
-use super::spec::{HpaSpec, MetricSourceType, MetricSpec, MetricTarget, MetricTargetType};
+use super::spec::{
+    CrossVersionObjectReference, HpaSpec, MetricIdentifier, MetricSourceType, MetricSpec,
+    MetricTarget, MetricTargetType, ScalingRules,
+};
 use super::stabilization::{Recommendation, StabilizedReason, stabilize, stabilize_with_behaviors};
 use crate::clock::Instant;
 
@@ -53,7 +62,7 @@ pub struct HpaStatus {
     pub current_replicas: i32,
     /// The last desired count written.
     pub desired_replicas: i32,
-    /// Metric values, one per spec metric.
+    /// Metric values, one per spec metric (`None` for a metric that failed).
     pub current_metrics: Vec<Option<MetricStatus>>,
     /// Conditions, in order of first appearance.
     pub conditions: Vec<HpaCondition>,
@@ -61,14 +70,11 @@ pub struct HpaStatus {
     pub last_scale_time: Option<Instant>,
 }
 
-/// Everything one reconcile reads.
-pub struct ReconcileInput<'a> {
-    /// The HPA spec, defaulted by the API server (see [`super::defaults::set_defaults`]).
-    pub spec: &'a HpaSpec,
-    /// The HPA status as read.
-    pub status: &'a HpaStatus,
+/// What the controller reads from the cluster on one reconcile.
+#[derive(Clone, Copy)]
+pub struct Observation<'a> {
     /// The `/scale` subresource, or why it could not be read.
-    pub scale: Result<Scale, String>,
+    pub scale: Result<&'a Scale, &'a str>,
     /// The pods in the namespace (filtered here by the scale's selector).
     pub pods: &'a [Pod],
     /// The metrics APIs.
@@ -77,19 +83,60 @@ pub struct ReconcileInput<'a> {
     pub other_selectors: &'a [Selector],
 }
 
-/// What one reconcile decided.
+/// What one reconcile decided (the status itself is updated in place).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReconcileOutput {
-    /// The desired replica count recorded in status.
+pub struct Decision {
+    /// `status.desiredReplicas` after the reconcile.
     pub desired_replicas: i32,
     /// The target's replicas were written.
     pub rescaled: bool,
-    /// The new status.
-    pub status: HpaStatus,
-    /// The status differs from the one read, so it should be written.
+    /// The status changed, so it should be written back.
     pub status_changed: bool,
     /// An error the reconcile reports (it may still have scaled).
     pub error: Option<String>,
+}
+
+/// One metric's proposal and status values: (replicas, value, averageValue, averageUtilization).
+type MetricOutcome = (i32, Option<i64>, Option<i64>, Option<i32>);
+
+/// A metric target, parsed once per spec.
+#[derive(Debug, Clone)]
+enum Target {
+    Utilization(i32),
+    RawAverage(i64),
+    PodsAverage(i64),
+    ObjectValue(i64),
+    ObjectAverage(i64),
+    ExternalAverage(i64),
+    ExternalValue(i64),
+    /// The metric always fails with this message.
+    Invalid(String),
+}
+
+#[derive(Debug, Clone)]
+struct CompiledMetric {
+    type_: MetricSourceType,
+    /// `ScalingActive=False` reason when this metric fails.
+    failure_reason: &'static str,
+    /// Resource or metric name (status).
+    name: String,
+    container: String,
+    identifier: MetricIdentifier,
+    object: CrossVersionObjectReference,
+    target: Target,
+    /// The `ValidMetricFound` message when this metric wins.
+    valid_message: String,
+}
+
+/// The spec with quantities parsed and rules defaulted.
+#[derive(Debug, Clone)]
+struct Compiled {
+    spec: HpaSpec,
+    metrics: Vec<CompiledMetric>,
+    up: ScalingRules,
+    down: ScalingRules,
+    tolerances: Tolerances,
+    obj_ext: bool,
 }
 
 /// One HPA's controller state: its recommendation history and scale events, as kept by
@@ -100,12 +147,104 @@ pub struct HpaController {
     recommendations: Option<Vec<Recommendation>>,
     scale_up_events: Vec<ScaleEvent>,
     scale_down_events: Vec<ScaleEvent>,
+    compiled: Option<Box<Compiled>>,
+    selector: Option<(String, Selector)>,
 }
 
-/// A failed metric: the `ScalingActive=False` reason and the error.
-struct MetricFailure {
+/// The `AbleToScale` condition, which upstream sets several times per reconcile. It is
+/// accumulated here and written once, so that "changed" compares the final value with the
+/// original (as `updateStatusIfNeeded` does); a status flip on the way still moves the
+/// transition time, as it does upstream.
+struct AbleToScale {
+    status: ConditionStatus,
     reason: &'static str,
-    message: String,
+    detail: AbleDetail,
+    flipped: bool,
+}
+
+enum AbleDetail {
+    Static(&'static str),
+    GetScaleFailed(String),
+    UpdateFailed(String),
+    Rescaled(i32),
+}
+
+impl AbleToScale {
+    fn new(original: &[HpaCondition]) -> Self {
+        let status = find(original, ABLE_TO_SCALE).map_or(ConditionStatus::Unknown, |c| c.status);
+        Self {
+            status,
+            reason: "",
+            detail: AbleDetail::Static(""),
+            flipped: false,
+        }
+    }
+
+    fn set(&mut self, status: ConditionStatus, reason: &'static str, detail: AbleDetail) {
+        self.flipped |= self.status != status;
+        self.status = status;
+        self.reason = reason;
+        self.detail = detail;
+    }
+
+    fn ok(&mut self, reason: &'static str, message: &'static str) {
+        self.set(ConditionStatus::True, reason, AbleDetail::Static(message));
+    }
+
+    /// Writes the final value; returns whether the condition list changed.
+    fn apply(self, cond: &mut Vec<HpaCondition>, now: Instant) -> bool {
+        let mut changed = match &self.detail {
+            AbleDetail::Static(m) => set_condition_message(
+                cond,
+                ABLE_TO_SCALE,
+                self.status,
+                self.reason,
+                Message::Static(m),
+                now,
+            ),
+            AbleDetail::GetScaleFailed(e) => set_condition(
+                cond,
+                ABLE_TO_SCALE,
+                self.status,
+                self.reason,
+                format_args!(
+                    "the HPA controller was unable to get the target's current scale: {e}"
+                ),
+                now,
+            ),
+            AbleDetail::UpdateFailed(e) => set_condition(
+                cond,
+                ABLE_TO_SCALE,
+                self.status,
+                self.reason,
+                format_args!("the HPA controller was unable to update the target scale: {e}"),
+                now,
+            ),
+            AbleDetail::Rescaled(n) => set_condition(
+                cond,
+                ABLE_TO_SCALE,
+                self.status,
+                self.reason,
+                format_args!("the HPA controller was able to update the target scale to {n}"),
+                now,
+            ),
+        };
+        if let (true, Some(c)) = (
+            self.flipped,
+            cond.iter_mut().find(|c| c.type_ == ABLE_TO_SCALE),
+        ) {
+            changed |= c.last_transition != now;
+            c.last_transition = now;
+        }
+        changed
+    }
+}
+
+fn set<T: PartialEq>(dst: &mut T, v: T, changed: &mut bool) {
+    if *dst != v {
+        *dst = v;
+        *changed = true;
+    }
 }
 
 impl HpaController {
@@ -116,6 +255,8 @@ impl HpaController {
             recommendations: None,
             scale_up_events: Vec::new(),
             scale_down_events: Vec::new(),
+            compiled: None,
+            selector: None,
         }
     }
 
@@ -150,7 +291,7 @@ impl HpaController {
     pub fn tolerances(&self, spec: &HpaSpec) -> Tolerances {
         let mut t = Tolerances::symmetric(self.config.tolerance);
         if let (Some(b), true) = (&spec.behavior, self.config.gates.configurable_tolerance) {
-            let get = |r: &Option<super::spec::ScalingRules>| {
+            let get = |r: &Option<ScalingRules>| {
                 r.as_ref()
                     .and_then(|r| r.tolerance.as_ref())
                     .and_then(|q| q.as_f64("tolerance").ok())
@@ -166,61 +307,64 @@ impl HpaController {
     }
 
     /// Decides assuming the scale write succeeds.
-    pub fn decide(&mut self, now: Instant, input: &ReconcileInput<'_>) -> ReconcileOutput {
-        self.reconcile(now, input, &mut |_| Ok(()))
+    pub fn decide(
+        &mut self,
+        now: Instant,
+        spec: &HpaSpec,
+        status: &mut HpaStatus,
+        obs: &Observation<'_>,
+    ) -> Decision {
+        self.reconcile(now, spec, status, obs, &mut |_| Ok(()))
     }
 
-    /// One reconcile. `write_scale` sets the target's replicas (retrying conflicts is its job);
-    /// an error from it leaves `desiredReplicas` at its old value with `FailedUpdateScale`.
+    /// One reconcile: updates `status` in place. `write_scale` sets the target's replicas
+    /// (retrying conflicts is its job); an error from it leaves `desiredReplicas` at its old
+    /// value with `AbleToScale=False/FailedUpdateScale`.
     pub fn reconcile(
         &mut self,
         now: Instant,
-        input: &ReconcileInput<'_>,
+        spec: &HpaSpec,
+        status: &mut HpaStatus,
+        obs: &Observation<'_>,
         write_scale: &mut dyn FnMut(i32) -> Result<(), String>,
-    ) -> ReconcileOutput {
-        let spec = input.spec;
-        let original = input.status;
-        let mut status = original.clone();
-        let cond = &mut status.conditions;
-        let finish = |status: HpaStatus, desired: i32, rescaled: bool, error: Option<String>| {
-            let status_changed = status != *original;
-            ReconcileOutput {
-                desired_replicas: desired,
-                rescaled,
-                status,
-                status_changed,
-                error,
-            }
-        };
-
-        let scale = match &input.scale {
-            Ok(s) => s.clone(),
+    ) -> Decision {
+        let mut changed = false;
+        let mut able = AbleToScale::new(&status.conditions);
+        let scale = match obs.scale {
+            Ok(s) => s,
             Err(e) => {
-                set_condition(
-                    cond,
-                    ABLE_TO_SCALE,
+                able.set(
                     ConditionStatus::False,
                     "FailedGetScale",
-                    format!("the HPA controller was unable to get the target's current scale: {e}"),
-                    now,
+                    AbleDetail::GetScaleFailed(e.to_owned()),
                 );
-                let d = status.desired_replicas;
-                return finish(
-                    status,
-                    d,
-                    false,
-                    Some(format!("failed to query scale subresource: {e}")),
-                );
+                changed |= able.apply(&mut status.conditions, now);
+                return Decision {
+                    desired_replicas: status.desired_replicas,
+                    rescaled: false,
+                    status_changed: changed,
+                    error: Some(format!("failed to query scale subresource: {e}")),
+                };
             }
         };
-        set_condition(
-            cond,
-            ABLE_TO_SCALE,
-            ConditionStatus::True,
+        able.ok(
             "SucceededGetScale",
-            "the HPA controller was able to get the target's current scale".into(),
-            now,
+            "the HPA controller was able to get the target's current scale",
         );
+        // AbleToScale keeps its place in the list: it is always set first.
+        if find(&status.conditions, ABLE_TO_SCALE).is_none() {
+            status.conditions.push(HpaCondition {
+                type_: Cow::Borrowed(ABLE_TO_SCALE),
+                status: ConditionStatus::True,
+                reason: Cow::Borrowed("SucceededGetScale"),
+                message: Cow::Borrowed(
+                    "the HPA controller was able to get the target's current scale",
+                ),
+                last_transition: now,
+            });
+            changed = true;
+        }
+        let cond = &mut status.conditions;
         let current = scale.spec_replicas;
         self.recommendations.get_or_insert_with(|| {
             vec![Recommendation {
@@ -228,33 +372,32 @@ impl HpaController {
                 at: now,
             }]
         });
+        let compiled = self.compile(spec);
 
         let min = spec.min_replicas.unwrap_or(1);
-        let tol = self.tolerances(spec);
         let gate = self.config.gates.scale_to_zero;
         let sz =
             gate && find(cond, SCALED_TO_ZERO).is_some_and(|c| c.status == ConditionStatus::True);
-        let obj_ext = spec.metrics.iter().any(MetricSpec::is_object_or_external);
+        // KEP-2021: a target scaled to zero by the HPA is measured again (before the min/max
+        // shortcuts) when minReplicas was raised or an Object/External metric can wake it.
+        let from_zero = current == 0 && sz && (min != 0 || compiled.obj_ext);
 
-        let mut metric_statuses = status.current_metrics.clone();
         let mut error = None;
         let mut desired;
         let mut rescale = true;
-        // KEP-2021: a target scaled to zero by the HPA is measured again (before the min/max
-        // shortcuts) when minReplicas was raised or an Object/External metric can wake it.
-        let from_zero = current == 0 && ((min != 0 && sz) || (sz && obj_ext));
+        let mut measured = false;
         if current == 0 && !from_zero {
             desired = 0;
             rescale = false;
             if !gate {
-                remove_condition(cond, SCALED_TO_ZERO);
+                changed |= remove_condition(cond, SCALED_TO_ZERO);
             }
-            set_condition(
+            changed |= set_condition(
                 cond,
                 SCALING_ACTIVE,
                 ConditionStatus::False,
                 "ScalingDisabled",
-                "scaling is disabled since the replica count of the target is zero".into(),
+                format_args!("scaling is disabled since the replica count of the target is zero"),
                 now,
             );
         } else if !from_zero && current > spec.max_replicas {
@@ -262,203 +405,309 @@ impl HpaController {
         } else if !from_zero && current < min {
             desired = min;
         } else {
-            let (proposal, statuses, err) =
-                self.compute_replicas_for_metrics(now, input, &scale, tol, cond);
-            metric_statuses = statuses;
-            let Some(proposal) = proposal else {
-                status.current_replicas = current;
-                status.current_metrics = metric_statuses;
-                let d = status.desired_replicas;
-                return finish(status, d, false, err);
+            measured = true;
+            let outcome =
+                self.compute_replicas_for_metrics(now, &compiled, obs, scale, status, &mut changed);
+            let cond = &mut status.conditions;
+            let proposal = match outcome {
+                Ok((p, err)) => {
+                    error = err;
+                    p
+                }
+                Err(err) => {
+                    set(&mut status.current_replicas, current, &mut changed);
+                    changed |= able.apply(&mut status.conditions, now);
+                    return Decision {
+                        desired_replicas: status.desired_replicas,
+                        rescaled: false,
+                        status_changed: changed,
+                        error: Some(err),
+                    };
+                }
             };
-            error = err;
             desired = proposal.max(0);
             desired = match &spec.behavior {
-                None => self.normalize(now, cond, current, desired, min, spec.max_replicas),
-                Some(_) => self.normalize_with_behaviors(now, cond, spec, current, desired, min),
+                None => self.normalize(
+                    now,
+                    cond,
+                    &mut able,
+                    current,
+                    desired,
+                    min,
+                    spec.max_replicas,
+                    &mut changed,
+                ),
+                Some(_) => self.normalize_with_behaviors(
+                    now,
+                    cond,
+                    &mut able,
+                    &compiled,
+                    current,
+                    desired,
+                    min,
+                    spec.max_replicas,
+                    &mut changed,
+                ),
             };
             if current == 0 && min != 0 && sz && desired < min {
                 desired = min;
             }
             rescale = desired != current;
         }
+        if !measured && !status.current_metrics.is_empty() {
+            status.current_metrics.clear();
+            changed = true;
+        }
 
+        let cond = &mut status.conditions;
         if rescale {
             if let Err(e) = write_scale(desired) {
-                set_condition(
-                    cond,
-                    ABLE_TO_SCALE,
+                let error = Some(format!("failed to rescale: {e}"));
+                able.set(
                     ConditionStatus::False,
                     "FailedUpdateScale",
-                    format!("the HPA controller was unable to update the target scale: {e}"),
-                    now,
+                    AbleDetail::UpdateFailed(e),
                 );
-                status.current_replicas = current;
-                status.current_metrics = metric_statuses;
-                let d = status.desired_replicas;
-                return finish(status, d, false, Some(format!("failed to rescale: {e}")));
+                changed |= able.apply(cond, now);
+                set(&mut status.current_replicas, current, &mut changed);
+                self.compiled = Some(compiled);
+                return Decision {
+                    desired_replicas: status.desired_replicas,
+                    rescaled: false,
+                    status_changed: changed,
+                    error,
+                };
             }
-            set_condition(
-                cond,
-                ABLE_TO_SCALE,
+            able.set(
                 ConditionStatus::True,
                 "SucceededRescale",
-                format!("the HPA controller was able to update the target scale to {desired}"),
-                now,
+                AbleDetail::Rescaled(desired),
             );
-            self.store_scale_event(spec, current, desired, now);
+            if spec.behavior.is_some() {
+                if desired > current {
+                    store_event(
+                        &mut self.scale_up_events,
+                        desired - current,
+                        longest_period(&compiled.up),
+                        now,
+                    );
+                } else {
+                    store_event(
+                        &mut self.scale_down_events,
+                        current - desired,
+                        longest_period(&compiled.down),
+                        now,
+                    );
+                }
+            }
             if gate {
-                if current > 0 && desired == 0 && min == 0 && obj_ext {
-                    set_condition(
+                if current > 0 && desired == 0 && min == 0 && compiled.obj_ext {
+                    changed |= set_condition(
                         cond,
                         SCALED_TO_ZERO,
                         ConditionStatus::True,
                         "ScaledToZero",
-                        "the HPA scaled the target to zero".into(),
+                        format_args!("the HPA scaled the target to zero"),
                         now,
                     );
                 } else {
-                    set_condition(
+                    changed |= set_condition(
                         cond,
                         SCALED_TO_ZERO,
                         ConditionStatus::False,
                         "NotScaledToZero",
-                        "the target is not scaled to zero".into(),
+                        format_args!("the target is not scaled to zero"),
                         now,
                     );
                 }
             } else {
-                remove_condition(cond, SCALED_TO_ZERO);
+                changed |= remove_condition(cond, SCALED_TO_ZERO);
             }
-            status.last_scale_time = Some(now);
+            set(&mut status.last_scale_time, Some(now), &mut changed);
         } else {
             desired = current;
         }
-        status.current_replicas = current;
-        status.desired_replicas = desired;
-        status.current_metrics = metric_statuses;
-        finish(status, desired, rescale, error)
+        changed |= able.apply(&mut status.conditions, now);
+        set(&mut status.current_replicas, current, &mut changed);
+        set(&mut status.desired_replicas, desired, &mut changed);
+        self.compiled = Some(compiled);
+        Decision {
+            desired_replicas: desired,
+            rescaled: rescale,
+            status_changed: changed,
+            error,
+        }
     }
 
-    /// `computeReplicasForMetrics`: `None` when the reconcile must stop (selector problems, all
+    /// The compiled spec, rebuilt only when the spec changed. Taken out of `self` for the
+    /// reconcile and put back at its end.
+    fn compile(&mut self, spec: &HpaSpec) -> Box<Compiled> {
+        match self.compiled.take() {
+            Some(c) if c.spec == *spec => c,
+            _ => Box::new(Compiled::new(
+                spec,
+                self.tolerances(spec),
+                self.config.downscale_stabilization_window_seconds,
+            )),
+        }
+    }
+
+    /// `computeReplicasForMetrics`: `Err` when the reconcile must stop (selector problems, all
     /// metrics failed, or a partial failure with the rest proposing a scale-down).
     fn compute_replicas_for_metrics(
-        &self,
+        &mut self,
         now: Instant,
-        input: &ReconcileInput<'_>,
+        compiled: &Compiled,
+        obs: &Observation<'_>,
         scale: &Scale,
-        tol: Tolerances,
-        cond: &mut Vec<HpaCondition>,
-    ) -> (Option<i32>, Vec<Option<MetricStatus>>, Option<String>) {
-        let selector = if scale.selector.is_empty() {
-            Err("the HPA target's scale is missing a selector".to_owned())
-        } else {
-            Selector::parse(&scale.selector).map_err(|e| {
-                format!(
+        status: &mut HpaStatus,
+        changed: &mut bool,
+    ) -> Result<(i32, Option<String>), String> {
+        let cond = &mut status.conditions;
+        let selector_err = match &self.selector {
+            Some((s, _)) if *s == scale.selector => None,
+            _ if scale.selector.is_empty() => {
+                Some("the HPA target's scale is missing a selector".to_owned())
+            }
+            _ => match Selector::parse(&scale.selector) {
+                Ok(sel) => {
+                    self.selector = Some((scale.selector.clone(), sel));
+                    None
+                }
+                Err(e) => Some(format!(
                     "couldn't convert selector into a corresponding internal selector object: {e}"
-                )
-            })
+                )),
+            },
         };
-        let selector = match selector {
-            Ok(s) => s,
-            Err(msg) => {
-                set_condition(
-                    cond,
-                    SCALING_ACTIVE,
-                    ConditionStatus::False,
-                    "InvalidSelector",
-                    msg.clone(),
-                    now,
-                );
-                return (None, Vec::new(), Some(msg));
-            }
-        };
-        let pods: Vec<Pod> = input
-            .pods
-            .iter()
-            .filter(|p| selector.matches(&p.labels))
-            .cloned()
-            .collect();
-        if pods
-            .iter()
-            .any(|p| input.other_selectors.iter().any(|s| s.matches(&p.labels)))
-        {
-            let msg = "pods by selector are controlled by multiple HPAs".to_owned();
-            set_condition(
-                cond,
-                SCALING_ACTIVE,
-                ConditionStatus::False,
-                "AmbiguousSelector",
-                msg.clone(),
-                now,
-            );
-            return (None, Vec::new(), Some(msg));
-        }
-
-        let mut statuses = Vec::with_capacity(input.spec.metrics.len());
-        let mut replicas = 0i32;
-        let mut best_name = String::new();
-        let mut first_failure: Option<MetricFailure> = None;
-        let mut invalid = 0usize;
-        for m in &input.spec.metrics {
-            match self.compute_metric(now, m, scale, tol, &pods, input.metrics) {
-                Ok((proposal, st, name)) => {
-                    statuses.push(Some(st));
-                    if replicas == 0 || proposal > replicas {
-                        replicas = proposal;
-                        best_name = name;
-                    }
-                }
-                Err(f) => {
-                    statuses.push(None);
-                    invalid += 1;
-                    first_failure.get_or_insert(f);
-                }
-            }
-        }
-        let total = input.spec.metrics.len();
-        let err = first_failure.as_ref().map(|f| {
-            format!(
-                "invalid metrics ({invalid} invalid out of {total}), first error is: {}",
-                f.message
-            )
-        });
-        if invalid >= total || (invalid > 0 && replicas < scale.spec_replicas) {
-            let (reason, msg) = first_failure.map_or(
-                ("InvalidMetricSourceType", "no metrics specified".to_owned()),
-                |f| (f.reason, f.message),
-            );
-            set_condition(
+        let fail_selector = |reason: &'static str,
+                             msg: String,
+                             cond: &mut Vec<HpaCondition>,
+                             metrics: &mut Vec<Option<MetricStatus>>,
+                             changed: &mut bool| {
+            *changed |= set_condition(
                 cond,
                 SCALING_ACTIVE,
                 ConditionStatus::False,
                 reason,
-                format!("the HPA was unable to compute the replica count: {msg}"),
+                format_args!("{msg}"),
                 now,
             );
-            return (None, statuses, err);
+            if !metrics.is_empty() {
+                metrics.clear();
+                *changed = true;
+            }
+            Err(msg)
+        };
+        if let Some(msg) = selector_err {
+            return fail_selector(
+                "InvalidSelector",
+                msg,
+                cond,
+                &mut status.current_metrics,
+                changed,
+            );
         }
-        set_condition(
+        let selector = self
+            .selector
+            .as_ref()
+            .map(|(_, s)| s)
+            .ok_or("selector cache empty")?;
+        let pods: Cow<'_, [Pod]> = if obs.pods.iter().all(|p| selector.matches(&p.labels)) {
+            Cow::Borrowed(obs.pods)
+        } else {
+            Cow::Owned(
+                obs.pods
+                    .iter()
+                    .filter(|p| selector.matches(&p.labels))
+                    .cloned()
+                    .collect(),
+            )
+        };
+        if pods
+            .iter()
+            .any(|p| obs.other_selectors.iter().any(|s| s.matches(&p.labels)))
+        {
+            return fail_selector(
+                "AmbiguousSelector",
+                "pods by selector are controlled by multiple HPAs".to_owned(),
+                cond,
+                &mut status.current_metrics,
+                changed,
+            );
+        }
+
+        let n = compiled.metrics.len();
+        if status.current_metrics.len() != n {
+            status.current_metrics.resize(n, None);
+            *changed = true;
+        }
+        let mut replicas = 0i32;
+        let mut best: Option<&CompiledMetric> = None;
+        let mut first_failure: Option<(&'static str, String)> = None;
+        let mut invalid = 0usize;
+        for (m, slot) in compiled
+            .metrics
+            .iter()
+            .zip(status.current_metrics.iter_mut())
+        {
+            match self.compute_metric(now, m, scale, compiled.tolerances, &pods, obs.metrics) {
+                Ok((proposal, value, average, utilization)) => {
+                    update_metric_status(slot, m, value, average, utilization, changed);
+                    if replicas == 0 || proposal > replicas {
+                        replicas = proposal;
+                        best = Some(m);
+                    }
+                }
+                Err(msg) => {
+                    if slot.is_some() {
+                        *slot = None;
+                        *changed = true;
+                    }
+                    invalid += 1;
+                    first_failure.get_or_insert((m.failure_reason, msg));
+                }
+            }
+        }
+        let err = first_failure.as_ref().map(|(_, f)| {
+            format!("invalid metrics ({invalid} invalid out of {n}), first error is: {f}")
+        });
+        if invalid >= n || (invalid > 0 && replicas < scale.spec_replicas) {
+            let (reason, msg) = first_failure
+                .unwrap_or(("InvalidMetricSourceType", "no metrics specified".to_owned()));
+            *changed |= set_condition(
+                cond,
+                SCALING_ACTIVE,
+                ConditionStatus::False,
+                reason,
+                format_args!("the HPA was unable to compute the replica count: {msg}"),
+                now,
+            );
+            return Err(err.unwrap_or(msg));
+        }
+        let message = best.map_or(Message::Static(VALID_METRIC_FOUND), |m| {
+            Message::Text(&m.valid_message)
+        });
+        *changed |= set_condition_message(
             cond,
             SCALING_ACTIVE,
             ConditionStatus::True,
             "ValidMetricFound",
-            format!("the HPA was able to successfully calculate a replica count from {best_name}"),
+            message,
             now,
         );
-        (Some(replicas), statuses, err)
+        Ok((replicas, err))
     }
 
-    /// `computeReplicasForMetric`: one metric's proposal, status and name.
+    /// `computeReplicasForMetric`: one metric's proposal and its status values.
     fn compute_metric(
         &self,
         now: Instant,
-        m: &MetricSpec,
+        m: &CompiledMetric,
         scale: &Scale,
         tol: Tolerances,
         pods: &[Pod],
         src: &dyn MetricsSource,
-    ) -> Result<(i32, MetricStatus, String), MetricFailure> {
+    ) -> Result<MetricOutcome, String> {
         let calc = ReplicaCalculator {
             readiness: Readiness {
                 cpu_initialization_period_ms: self
@@ -472,187 +721,95 @@ impl HpaController {
             },
             pod_level_resources: self.config.gates.pod_level_resources,
         };
-        let fail = |reason: &'static str| move |message: String| MetricFailure { reason, message };
         let spec_r = scale.spec_replicas;
         let ready = scale.ready_replicas.unwrap_or(scale.status_replicas);
-        let status = |type_: MetricSourceType, name: &str| MetricStatus {
-            type_,
-            name: name.to_owned(),
-            value_milli: None,
-            average_value_milli: None,
-            average_utilization: None,
-        };
-        let milli = |q: &Option<super::quantity::Quantity>, field: &str| {
-            q.as_ref()
-                .map(|q| q.milli_value(field).map_err(|e| e.to_string()))
-                .transpose()
-        };
-        match &m.type_ {
-            MetricSourceType::Resource | MetricSourceType::ContainerResource => {
-                let (reason, name, container, target) = match (&m.resource, &m.container_resource) {
-                    (Some(r), _) if m.type_ == MetricSourceType::Resource => {
-                        ("FailedGetResourceMetric", &r.name, "", &r.target)
-                    }
-                    (_, Some(r)) if m.type_ == MetricSourceType::ContainerResource => (
-                        "FailedGetContainerResourceMetric",
-                        &r.name,
-                        r.container.as_str(),
-                        &r.target,
-                    ),
-                    _ => {
-                        let reason = if m.type_ == MetricSourceType::Resource {
-                            "FailedGetResourceMetric"
-                        } else {
-                            "FailedGetContainerResourceMetric"
-                        };
-                        return Err(fail(reason)("metric source is not populated".into()));
-                    }
-                };
-                let f = fail(reason);
-                let mut st = status(m.type_.clone(), name);
-                if let Some(avg) =
-                    milli(&target.average_value, "target.averageValue").map_err(&f)?
-                {
-                    let metrics = src.resource_metric(name, container).map_err(|e| f(format!("failed to get {name} usage: unable to get metrics for resource {name}: {e}")))?;
-                    let p = calc
-                        .raw_resource_replicas(spec_r, avg, name, tol, pods, metrics, now)
-                        .map_err(|e| f(format!("failed to get {name} usage: {e}")))?;
-                    st.average_value_milli = Some(p.usage_milli);
-                    return Ok((p.replicas, st, format!("{name} resource")));
-                }
-                let Some(target_util) = target.average_utilization else {
-                    return Err(f("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into()));
-                };
-                let metrics = src.resource_metric(name, container).map_err(|e| f(format!("failed to get {name} utilization: unable to get metrics for resource {name}: {e}")))?;
-                let p = calc
-                    .resource_replicas(
-                        spec_r,
-                        target_util,
-                        name,
-                        container,
-                        tol,
-                        pods,
-                        metrics,
-                        now,
+        let name = &m.name;
+        let unable = |e: String| format!("unable to get metric {name}: {e}");
+        match &m.target {
+            Target::Invalid(msg) => Err(msg.clone()),
+            Target::RawAverage(target) => {
+                let metrics = src.resource_metric(name, &m.container).map_err(|e| {
+                    format!(
+                        "failed to get {name} usage: unable to get metrics for resource {name}: {e}"
                     )
-                    .map_err(|e| f(format!("failed to get {name} utilization: {e}")))?;
-                st.average_utilization = Some(p.utilization);
-                st.average_value_milli = Some(p.raw_average_milli);
+                })?;
+                let p = calc
+                    .raw_resource_replicas(spec_r, *target, name, tol, pods, metrics, now)
+                    .map_err(|e| format!("failed to get {name} usage: {e}"))?;
+                Ok((p.replicas, None, Some(p.usage_milli), None))
+            }
+            Target::Utilization(target) => {
+                let metrics = src.resource_metric(name, &m.container).map_err(|e| format!("failed to get {name} utilization: unable to get metrics for resource {name}: {e}"))?;
+                let p = calc
+                    .resource_replicas(spec_r, *target, name, &m.container, tol, pods, metrics, now)
+                    .map_err(|e| format!("failed to get {name} utilization: {e}"))?;
                 Ok((
                     p.replicas,
-                    st,
-                    format!("{name} resource utilization (percentage of request)"),
+                    None,
+                    Some(p.raw_average_milli),
+                    Some(p.utilization),
                 ))
             }
-            MetricSourceType::Pods => {
-                let f = fail("FailedGetPodsMetric");
-                let p = m
-                    .pods
-                    .as_ref()
-                    .ok_or_else(|| f("metric source is not populated".into()))?;
-                let target = milli(&p.target.average_value, "target.averageValue")
-                    .map_err(&f)?
-                    .ok_or_else(|| {
-                        f("invalid pods metric source: no average value target was set".into())
-                    })?;
-                let metrics = src
-                    .pods_metric(&p.metric)
-                    .map_err(|e| f(format!("unable to get metric {}: {e}", p.metric.name)))?;
-                let r = calc
-                    .pods_metric_replicas(spec_r, target, tol, pods, metrics, now)
-                    .map_err(|e| f(format!("failed to get pods metric value: {e}")))?;
-                let mut st = status(MetricSourceType::Pods, &p.metric.name);
-                st.average_value_milli = Some(r.usage_milli);
-                Ok((r.replicas, st, format!("pods metric {}", p.metric.name)))
+            Target::PodsAverage(target) => {
+                let metrics = src.pods_metric(&m.identifier).map_err(unable)?;
+                let p = calc
+                    .pods_metric_replicas(spec_r, *target, tol, pods, metrics, now)
+                    .map_err(|e| format!("failed to get pods metric value: {e}"))?;
+                Ok((p.replicas, None, Some(p.usage_milli), None))
             }
-            MetricSourceType::Object => {
-                let f = fail("FailedGetObjectMetric");
-                let o = m
-                    .object
-                    .as_ref()
-                    .ok_or_else(|| f("metric source is not populated".into()))?;
-                let mut st = status(MetricSourceType::Object, &o.metric.name);
-                let name = format!("{} metric {}", o.described_object.kind, o.metric.name);
-                let (value, avg) = value_targets(&o.target, &milli).map_err(&f)?;
-                if let Some(target) = value {
-                    let usage = src
-                        .object_metric(&o.metric, &o.described_object)
-                        .map_err(|e| f(format!("unable to get metric {}: {e}", o.metric.name)))?;
-                    let r = ReplicaCalculator::object_replicas(spec_r, usage, target, tol, ready);
-                    st.value_milli = Some(r.usage_milli);
-                    return Ok((r.replicas, st, name));
-                }
-                if let Some(target) = avg {
-                    let usage = src
-                        .object_metric(&o.metric, &o.described_object)
-                        .map_err(|e| f(format!("unable to get metric {}: {e}", o.metric.name)))?;
-                    let r = ReplicaCalculator::object_per_pod_replicas(
-                        scale.status_replicas,
-                        usage,
-                        target,
-                        tol,
-                    );
-                    st.average_value_milli = Some(r.usage_milli);
-                    return Ok((r.replicas, st, name));
-                }
-                Err(f("invalid object metric source: neither a value target nor an average value target was set".into()))
+            Target::ObjectValue(target) => {
+                let usage = src
+                    .object_metric(&m.identifier, &m.object)
+                    .map_err(unable)?;
+                let p = ReplicaCalculator::object_replicas(spec_r, usage, *target, tol, ready);
+                Ok((p.replicas, Some(p.usage_milli), None, None))
             }
-            MetricSourceType::External => {
-                let f = fail("FailedGetExternalMetric");
-                let e = m
-                    .external
-                    .as_ref()
-                    .ok_or_else(|| f("metric source is not populated".into()))?;
-                let mut st = status(MetricSourceType::External, &e.metric.name);
-                let name = format!("external metric {}", e.metric.name);
-                // averageValue is checked first, whatever the target type says.
-                if let Some(target) =
-                    milli(&e.target.average_value, "target.averageValue").map_err(&f)?
-                {
-                    let samples = src.external_metric(&e.metric).map_err(|err| {
-                        f(format!(
-                            "unable to get external metric {}: {err}",
-                            e.metric.name
-                        ))
-                    })?;
-                    let r = ReplicaCalculator::external_per_pod_replicas(
-                        scale.status_replicas,
-                        &samples,
-                        target,
-                        tol,
-                    );
-                    st.average_value_milli = Some(r.usage_milli);
-                    return Ok((r.replicas, st, name));
-                }
-                if let Some(target) = milli(&e.target.value, "target.value").map_err(&f)? {
-                    let samples = src.external_metric(&e.metric).map_err(|err| {
-                        f(format!(
-                            "unable to get external metric {}: {err}",
-                            e.metric.name
-                        ))
-                    })?;
-                    let r =
-                        ReplicaCalculator::external_replicas(spec_r, &samples, target, tol, ready);
-                    st.value_milli = Some(r.usage_milli);
-                    return Ok((r.replicas, st, name));
-                }
-                Err(f("invalid external metric source: neither a value target nor an average value target was set".into()))
+            Target::ObjectAverage(target) => {
+                let usage = src
+                    .object_metric(&m.identifier, &m.object)
+                    .map_err(unable)?;
+                let p = ReplicaCalculator::object_per_pod_replicas(
+                    scale.status_replicas,
+                    usage,
+                    *target,
+                    tol,
+                );
+                Ok((p.replicas, None, Some(p.usage_milli), None))
             }
-            MetricSourceType::Other(t) => Err(fail("InvalidMetricSourceType")(format!(
-                "unknown metric source type {t:?}"
-            ))),
+            Target::ExternalAverage(target) => {
+                let samples = src
+                    .external_metric(&m.identifier)
+                    .map_err(|e| format!("unable to get external metric {name}: {e}"))?;
+                let p = ReplicaCalculator::external_per_pod_replicas(
+                    scale.status_replicas,
+                    &samples,
+                    *target,
+                    tol,
+                );
+                Ok((p.replicas, None, Some(p.usage_milli), None))
+            }
+            Target::ExternalValue(target) => {
+                let samples = src
+                    .external_metric(&m.identifier)
+                    .map_err(|e| format!("unable to get external metric {name}: {e}"))?;
+                let p = ReplicaCalculator::external_replicas(spec_r, &samples, *target, tol, ready);
+                Ok((p.replicas, Some(p.usage_milli), None, None))
+            }
         }
     }
 
     /// `normalizeDesiredReplicas` (no behavior).
+    #[allow(clippy::too_many_arguments)]
     fn normalize(
         &mut self,
         now: Instant,
         cond: &mut Vec<HpaCondition>,
+        able: &mut AbleToScale,
         current: i32,
         proposal: i32,
         min: i32,
         max: i32,
+        changed: &mut bool,
     ) -> i32 {
         let window = self
             .config
@@ -665,16 +822,9 @@ impl HpaController {
             now,
         );
         if stabilized != proposal {
-            set_condition(cond, ABLE_TO_SCALE, ConditionStatus::True, "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation".into(), now);
+            able.ok("ScaleDownStabilized", SCALE_DOWN_STABILIZED);
         } else {
-            set_condition(
-                cond,
-                ABLE_TO_SCALE,
-                ConditionStatus::True,
-                "ReadyForNewScale",
-                "recommended size matches current size".into(),
-                now,
-            );
+            able.ok("ReadyForNewScale", READY_FOR_NEW_SCALE);
         }
         let (desired, reason) = convert_with_rules(
             current,
@@ -684,147 +834,238 @@ impl HpaController {
             self.config.scale_up_limit_factor,
             self.config.scale_up_limit_minimum,
         );
-        set_limited(cond, desired != stabilized, reason, now);
+        *changed |= set_limited(cond, desired != stabilized, reason, now);
         desired
     }
 
     /// `normalizeDesiredReplicasWithBehaviors`.
+    #[allow(clippy::too_many_arguments)]
     fn normalize_with_behaviors(
         &mut self,
         now: Instant,
         cond: &mut Vec<HpaCondition>,
-        spec: &HpaSpec,
+        able: &mut AbleToScale,
+        c: &Compiled,
         current: i32,
         proposal: i32,
         min: i32,
+        max: i32,
+        changed: &mut bool,
     ) -> i32 {
-        let (up, mut down) = self.effective_rules(spec);
-        if down.stabilization_window_seconds.is_none() {
-            down.stabilization_window_seconds =
-                i32::try_from(self.config.downscale_stabilization_window_seconds).ok();
-        }
-        let secs = |r: &super::spec::ScalingRules| {
+        let secs = |r: &ScalingRules| {
             i64::from(r.stabilization_window_seconds.unwrap_or(0)).saturating_mul(1000)
         };
         let (stabilized, reason) = stabilize_with_behaviors(
             self.recommendations.get_or_insert_with(Vec::new),
             current,
             proposal,
-            secs(&up),
-            secs(&down),
+            secs(&c.up),
+            secs(&c.down),
             now,
         );
-        if stabilized != proposal {
-            let (r, msg) = match reason {
-                StabilizedReason::ScaleUpStabilized => (
-                    "ScaleUpStabilized",
-                    "recent recommendations were lower than current one, applying the lowest recent recommendation",
-                ),
-                StabilizedReason::ScaleDownStabilized => (
-                    "ScaleDownStabilized",
-                    "recent recommendations were higher than current one, applying the highest recent recommendation",
-                ),
-            };
-            set_condition(
-                cond,
-                ABLE_TO_SCALE,
-                ConditionStatus::True,
-                r,
-                msg.into(),
-                now,
-            );
-        } else {
-            set_condition(
-                cond,
-                ABLE_TO_SCALE,
-                ConditionStatus::True,
-                "ReadyForNewScale",
-                "recommended size matches current size".into(),
-                now,
-            );
+        match (stabilized != proposal, reason) {
+            (true, StabilizedReason::ScaleUpStabilized) => able.ok("ScaleUpStabilized", "recent recommendations were lower than current one, applying the lowest recent recommendation"),
+            (true, StabilizedReason::ScaleDownStabilized) => able.ok("ScaleDownStabilized", SCALE_DOWN_STABILIZED),
+            (false, _) => able.ok("ReadyForNewScale", READY_FOR_NEW_SCALE),
         }
         let args = RateArgs {
             current,
             desired: stabilized,
             min,
-            max: spec.max_replicas,
-            scale_up: &up,
-            scale_down: &down,
+            max,
+            scale_up: &c.up,
+            scale_down: &c.down,
         };
         let (desired, reason) =
             convert_with_behavior_rate(args, &self.scale_up_events, &self.scale_down_events, now);
-        set_limited(cond, desired != stabilized, reason, now);
+        *changed |= set_limited(cond, desired != stabilized, reason, now);
         desired
     }
+}
 
-    /// Both directions' rules with API defaults applied (a no-op for an API-defaulted spec).
-    fn effective_rules(
-        &self,
-        spec: &HpaSpec,
-    ) -> (super::spec::ScalingRules, super::spec::ScalingRules) {
+impl Compiled {
+    fn new(spec: &HpaSpec, tolerances: Tolerances, downscale_window_seconds: i64) -> Self {
         let b = spec.behavior.as_ref();
-        (
-            generate_scale_up_rules(b.and_then(|b| b.scale_up.as_ref())),
-            generate_scale_down_rules(b.and_then(|b| b.scale_down.as_ref())),
-        )
-    }
-
-    /// `storeScaleEvent`: only with behavior.
-    fn store_scale_event(&mut self, spec: &HpaSpec, prev: i32, new: i32, now: Instant) {
-        if spec.behavior.is_none() {
-            return;
+        let up = generate_scale_up_rules(b.and_then(|b| b.scale_up.as_ref()));
+        let mut down = generate_scale_down_rules(b.and_then(|b| b.scale_down.as_ref()));
+        // maybeInitScaleDownStabilizationWindow.
+        if down.stabilization_window_seconds.is_none() {
+            down.stabilization_window_seconds = i32::try_from(downscale_window_seconds).ok();
         }
-        let (up, down) = self.effective_rules(spec);
-        if new > prev {
-            store_event(
-                &mut self.scale_up_events,
-                new - prev,
-                longest_period(&up),
-                now,
-            );
-        } else {
-            store_event(
-                &mut self.scale_down_events,
-                prev - new,
-                longest_period(&down),
-                now,
-            );
+        Compiled {
+            spec: spec.clone(),
+            metrics: spec.metrics.iter().map(compile_metric).collect(),
+            up,
+            down,
+            tolerances,
+            obj_ext: spec.metrics.iter().any(MetricSpec::is_object_or_external),
         }
     }
 }
 
-fn set_limited(cond: &mut Vec<HpaCondition>, limited: bool, reason: LimitReason, now: Instant) {
+fn milli(q: &Option<super::quantity::Quantity>, field: &str) -> Result<Option<i64>, String> {
+    q.as_ref()
+        .map(|q| q.milli_value(field).map_err(|e| e.to_string()))
+        .transpose()
+}
+
+/// Parses a metric's target once, choosing the calculation exactly as upstream does.
+fn compile_metric(m: &MetricSpec) -> CompiledMetric {
+    let mut c = CompiledMetric {
+        type_: m.type_.clone(),
+        failure_reason: "InvalidMetricSourceType",
+        name: String::new(),
+        container: String::new(),
+        identifier: MetricIdentifier::default(),
+        object: CrossVersionObjectReference::default(),
+        target: Target::Invalid("metric source is not populated".into()),
+        valid_message: String::new(),
+    };
+    let resource = |c: &mut CompiledMetric, name: &str, t: &MetricTarget| {
+        c.name = name.to_owned();
+        c.target = match (milli(&t.average_value, "target.averageValue"), t.average_utilization) {
+            (Err(e), _) => Target::Invalid(e),
+            (Ok(Some(v)), _) => {
+                c.valid_message = format!("{VALID_METRIC_FOUND}{name} resource");
+                Target::RawAverage(v)
+            }
+            (Ok(None), Some(u)) => {
+                c.valid_message = format!("{VALID_METRIC_FOUND}{name} resource utilization (percentage of request)");
+                Target::Utilization(u)
+            }
+            (Ok(None), None) => Target::Invalid("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into()),
+        };
+    };
+    match &m.type_ {
+        MetricSourceType::Resource => {
+            c.failure_reason = "FailedGetResourceMetric";
+            if let Some(r) = &m.resource {
+                resource(&mut c, &r.name, &r.target);
+            }
+        }
+        MetricSourceType::ContainerResource => {
+            c.failure_reason = "FailedGetContainerResourceMetric";
+            if let Some(r) = &m.container_resource {
+                c.container.clone_from(&r.container);
+                resource(&mut c, &r.name, &r.target);
+            }
+        }
+        MetricSourceType::Pods => {
+            c.failure_reason = "FailedGetPodsMetric";
+            if let Some(p) = &m.pods {
+                c.name.clone_from(&p.metric.name);
+                c.identifier = p.metric.clone();
+                c.valid_message = format!("{VALID_METRIC_FOUND}pods metric {}", p.metric.name);
+                c.target = match milli(&p.target.average_value, "target.averageValue") {
+                    Ok(Some(v)) => Target::PodsAverage(v),
+                    Ok(None) => Target::Invalid(
+                        "invalid pods metric source: no average value target was set".into(),
+                    ),
+                    Err(e) => Target::Invalid(e),
+                };
+            }
+        }
+        MetricSourceType::Object => {
+            c.failure_reason = "FailedGetObjectMetric";
+            if let Some(o) = &m.object {
+                c.name.clone_from(&o.metric.name);
+                c.identifier = o.metric.clone();
+                c.object = o.described_object.clone();
+                c.valid_message = format!(
+                    "{VALID_METRIC_FOUND}{} metric {}",
+                    o.described_object.kind, o.metric.name
+                );
+                let t = &o.target;
+                let value = if t.type_ == Some(MetricTargetType::Value) {
+                    milli(&t.value, "target.value")
+                } else {
+                    Ok(None)
+                };
+                let avg = if t.type_ == Some(MetricTargetType::AverageValue) {
+                    milli(&t.average_value, "target.averageValue")
+                } else {
+                    Ok(None)
+                };
+                c.target = match (value, avg) {
+                    (Err(e), _) | (_, Err(e)) => Target::Invalid(e),
+                    (Ok(Some(v)), _) => Target::ObjectValue(v),
+                    (Ok(None), Ok(Some(v))) => Target::ObjectAverage(v),
+                    _ => Target::Invalid("invalid object metric source: neither a value target nor an average value target was set".into()),
+                };
+            }
+        }
+        MetricSourceType::External => {
+            c.failure_reason = "FailedGetExternalMetric";
+            if let Some(e) = &m.external {
+                c.name.clone_from(&e.metric.name);
+                c.identifier = e.metric.clone();
+                c.valid_message = format!("{VALID_METRIC_FOUND}external metric {}", e.metric.name);
+                // averageValue is checked first, whatever the target type says.
+                c.target = match (milli(&e.target.average_value, "target.averageValue"), milli(&e.target.value, "target.value")) {
+                    (Err(x), _) | (_, Err(x)) => Target::Invalid(x),
+                    (Ok(Some(v)), _) => Target::ExternalAverage(v),
+                    (Ok(None), Ok(Some(v))) => Target::ExternalValue(v),
+                    _ => Target::Invalid("invalid external metric source: neither a value target nor an average value target was set".into()),
+                };
+            }
+        }
+        MetricSourceType::Other(t) => {
+            c.target = Target::Invalid(format!("unknown metric source type {t:?}"))
+        }
+    }
+    c
+}
+
+/// `ValidMetricFound`'s message, before the winning metric's description.
+const VALID_METRIC_FOUND: &str = "the HPA was able to successfully calculate a replica count from ";
+
+fn update_metric_status(
+    slot: &mut Option<MetricStatus>,
+    m: &CompiledMetric,
+    value: Option<i64>,
+    average: Option<i64>,
+    utilization: Option<i32>,
+    changed: &mut bool,
+) {
+    match slot {
+        Some(s) if s.type_ == m.type_ && s.name == m.name => {
+            set(&mut s.value_milli, value, changed);
+            set(&mut s.average_value_milli, average, changed);
+            set(&mut s.average_utilization, utilization, changed);
+        }
+        _ => {
+            *slot = Some(MetricStatus {
+                type_: m.type_.clone(),
+                name: m.name.clone(),
+                value_milli: value,
+                average_value_milli: average,
+                average_utilization: utilization,
+            });
+            *changed = true;
+        }
+    }
+}
+
+const SCALE_DOWN_STABILIZED: &str = "recent recommendations were higher than current one, applying the highest recent recommendation";
+const READY_FOR_NEW_SCALE: &str = "recommended size matches current size";
+
+fn set_limited(
+    cond: &mut Vec<HpaCondition>,
+    limited: bool,
+    reason: LimitReason,
+    now: Instant,
+) -> bool {
     let status = if limited {
         ConditionStatus::True
     } else {
         ConditionStatus::False
     };
-    set_condition(
+    set_condition_message(
         cond,
         SCALING_LIMITED,
         status,
         reason.as_str(),
-        reason.message().into(),
+        Message::Static(reason.message()),
         now,
-    );
-}
-
-/// Object targets: `Value` (with `type: Value`) first, then `AverageValue` (with its type).
-type MilliFn<'a> =
-    dyn Fn(&Option<super::quantity::Quantity>, &str) -> Result<Option<i64>, String> + 'a;
-fn value_targets(
-    t: &MetricTarget,
-    milli: &MilliFn<'_>,
-) -> Result<(Option<i64>, Option<i64>), String> {
-    let value = if t.type_ == Some(MetricTargetType::Value) {
-        milli(&t.value, "target.value")?
-    } else {
-        None
-    };
-    let avg = if t.type_ == Some(MetricTargetType::AverageValue) {
-        milli(&t.average_value, "target.averageValue")?
-    } else {
-        None
-    };
-    Ok((value, avg))
+    )
 }

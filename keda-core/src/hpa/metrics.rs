@@ -1,6 +1,7 @@
 //! The controller's view of the metrics APIs (`metrics.MetricsClient`), and an in-memory source.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::pods::{PodMetrics, PodSample};
 use super::spec::{CrossVersionObjectReference, MetricIdentifier};
@@ -20,8 +21,8 @@ pub trait MetricsSource {
         metric: &MetricIdentifier,
         object: &CrossVersionObjectReference,
     ) -> Result<i64, String>;
-    /// The samples of an external metric, milli-units.
-    fn external_metric(&self, metric: &MetricIdentifier) -> Result<Vec<i64>, String>;
+    /// The samples of an external metric, milli-units (borrowed when the source holds them).
+    fn external_metric(&self, metric: &MetricIdentifier) -> Result<Cow<'_, [i64]>, String>;
 }
 
 /// One pod's resource usage as the resource metrics API reports it (per container).
@@ -44,11 +45,11 @@ pub struct StaticMetrics {
     /// Resource usage per pod.
     pub resource: Option<Vec<PodResourceUsage>>,
     /// Custom per-pod metrics by metric name.
-    pub pods: HashMap<String, PodMetrics>,
+    pub pods: BTreeMap<String, PodMetrics>,
     /// Object metrics by metric name.
-    pub object: HashMap<String, i64>,
+    pub object: BTreeMap<String, i64>,
     /// External metrics by metric name.
-    pub external: HashMap<String, Vec<i64>>,
+    pub external: BTreeMap<String, Vec<i64>>,
 }
 
 impl MetricsSource for StaticMetrics {
@@ -111,12 +112,15 @@ impl MetricsSource for StaticMetrics {
         })
     }
 
-    fn external_metric(&self, metric: &MetricIdentifier) -> Result<Vec<i64>, String> {
-        self.external.get(&metric.name).cloned().ok_or_else(|| {
-            format!(
-                "unable to fetch metrics from external metrics API: no metric {}",
-                metric.name
-            )
-        })
+    fn external_metric(&self, metric: &MetricIdentifier) -> Result<Cow<'_, [i64]>, String> {
+        self.external
+            .get(&metric.name)
+            .map(|v| Cow::Borrowed(v.as_slice()))
+            .ok_or_else(|| {
+                format!(
+                    "unable to fetch metrics from external metrics API: no metric {}",
+                    metric.name
+                )
+            })
     }
 }

@@ -19,9 +19,7 @@ pub mod spec;
 pub mod stabilization;
 pub mod validation;
 
-pub use controller::{
-    HpaController, HpaStatus, MetricStatus, ReconcileInput, ReconcileOutput, Scale,
-};
+pub use controller::{Decision, HpaController, HpaStatus, MetricStatus, Observation, Scale};
 pub use defaults::{ControllerConfig, FeatureGates};
 pub use quantity::Quantity;
 pub use spec::*;

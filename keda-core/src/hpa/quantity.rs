@@ -160,6 +160,12 @@ fn parse_milli(s: &str) -> std::result::Result<i64, &'static str> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

@@ -137,6 +137,7 @@ impl ReplicaCalculator {
     }
 
     /// `GetRawResourceReplicas`: a Resource/ContainerResource metric with an average-value target.
+    #[allow(clippy::too_many_arguments)]
     pub fn raw_resource_replicas(
         &self,
         current: i32,

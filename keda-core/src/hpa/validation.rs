@@ -378,6 +378,12 @@ fn validate_target(t: &MetricTarget, path: &str) -> Vec<Error> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::hpa::spec::ScalingPolicy;

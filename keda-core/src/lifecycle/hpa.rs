@@ -3,13 +3,13 @@
 //! metric values → desired replicas: [`KedaHpa`] holds one HPA's spec, status and controller
 //! history and reconciles it against the metric values the KEDA metrics adapter would serve.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::conditions::ConditionStatus;
 use crate::hpa::conditions::{SCALING_ACTIVE, find};
 use crate::hpa::metrics::StaticMetrics;
 use crate::hpa::pods::ConditionStatus as HpaConditionStatus;
-use crate::hpa::{ControllerConfig, HpaController, HpaSpec, HpaStatus, ReconcileInput, Scale};
+use crate::hpa::{ControllerConfig, HpaController, HpaSpec, HpaStatus, Observation, Scale};
 use crate::lifecycle::executor::HpaObservation;
 use crate::scaler::MetricValue;
 
@@ -84,7 +84,7 @@ impl KedaHpa {
         ready: Option<i32>,
         metrics: &[MetricValue],
     ) -> HpaStep {
-        let mut external: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut external: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for m in metrics {
             external
                 .entry(m.metric_name.clone())
@@ -101,16 +101,15 @@ impl KedaHpa {
             ready_replicas: ready,
             selector: TARGET_SELECTOR.to_owned(),
         };
-        let input = ReconcileInput {
-            spec: &self.spec,
-            status: &self.status,
-            scale: Ok(scale),
+        let obs = Observation {
+            scale: Ok(&scale),
             pods: &[],
             metrics: &source,
             other_selectors: &[],
         };
-        let out = self.controller.decide(now, &input);
-        self.status = out.status;
+        let out = self
+            .controller
+            .decide(now, &self.spec, &mut self.status, &obs);
         HpaStep {
             desired_replicas: out.desired_replicas,
             rescaled: out.rescaled,
@@ -128,8 +127,8 @@ impl KedaHpa {
                     HpaConditionStatus::False => ConditionStatus::False,
                     _ => ConditionStatus::Unknown,
                 },
-                reason: c.reason.clone(),
-                message: c.message.clone(),
+                reason: c.reason.to_string(),
+                message: c.message.to_string(),
             },
         }
     }

@@ -1,6 +1,6 @@
 //! Replica calculator tables: pod grouping, requests, and the `Get*Replicas` functions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -287,14 +287,17 @@ fn fixture_metrics(i: &Value) -> StaticMetrics {
         .collect();
     StaticMetrics {
         resource: usage,
-        pods: HashMap::from([("qps".to_owned(), pods)]),
+        pods: BTreeMap::from([("qps".to_owned(), pods)]),
         object: levels
             .first()
-            .map(|v| HashMap::from([("qps".to_owned(), *v)]))
+            .map(|v| BTreeMap::from([("qps".to_owned(), *v)]))
             .unwrap_or_default(),
-        external: HashMap::from([("qps".to_owned(), levels.clone())]),
+        external: BTreeMap::from([("qps".to_owned(), levels.clone())]),
     }
 }
+
+/// (replicas, utilization, raw average, usage) of one `Get*Replicas` call.
+type Calculated = (i32, Option<i64>, Option<i64>, Option<i64>);
 
 /// The `Get*Replicas` tables of replica_calculator_test.go.
 pub(super) fn replicas(_: &Table, case: &Case) -> Outcome {
@@ -329,68 +332,59 @@ pub(super) fn replicas(_: &Table, case: &Case) -> Outcome {
     let resource = str_at(i, "resource").unwrap_or("cpu");
     let container = str_at(i, "container").unwrap_or("");
     // (replicas, utilization, raw average, usage)
-    let got: Result<(i32, Option<i64>, Option<i64>, Option<i64>), String> =
-        match str_at(i, "function").unwrap_or("") {
-            "GetResourceReplicas" => {
-                let pods = fixture_pods(i, true);
-                let fetched = src
-                    .resource_metric(resource, container)
-                    .map_err(|e| format!("unable to get metrics for resource {resource}: {e}"));
-                fetched.and_then(|m| match i64_at(i, "targetUtilization") {
-                    Some(u) => calc
-                        .resource_replicas(
-                            current, u as i32, resource, container, tol, &pods, m, EVAL_NOW,
+    let got: Result<Calculated, String> = match str_at(i, "function").unwrap_or("") {
+        "GetResourceReplicas" => {
+            let pods = fixture_pods(i, true);
+            let fetched = src
+                .resource_metric(resource, container)
+                .map_err(|e| format!("unable to get metrics for resource {resource}: {e}"));
+            fetched.and_then(|m| match i64_at(i, "targetUtilization") {
+                Some(u) => calc
+                    .resource_replicas(
+                        current, u as i32, resource, container, tol, &pods, m, EVAL_NOW,
+                    )
+                    .map(|p| {
+                        (
+                            p.replicas,
+                            Some(i64::from(p.utilization)),
+                            Some(p.raw_average_milli),
+                            None,
                         )
-                        .map(|p| {
-                            (
-                                p.replicas,
-                                Some(i64::from(p.utilization)),
-                                Some(p.raw_average_milli),
-                                None,
-                            )
-                        })
-                        .map_err(|e| e.to_string()),
-                    None => calc
-                        .raw_resource_replicas(current, target, resource, tol, &pods, m, EVAL_NOW)
-                        .map(|p| (p.replicas, None, None, Some(p.usage_milli)))
-                        .map_err(|e| e.to_string()),
-                })
-            }
-            "GetMetricReplicas" => {
-                let pods = fixture_pods(i, false);
-                src.pods_metric(&qps)
-                    .and_then(|m| {
-                        calc.pods_metric_replicas(current, target, tol, &pods, m, EVAL_NOW)
-                            .map_err(|e| e.to_string())
                     })
+                    .map_err(|e| e.to_string()),
+                None => calc
+                    .raw_resource_replicas(current, target, resource, tol, &pods, m, EVAL_NOW)
                     .map(|p| (p.replicas, None, None, Some(p.usage_milli)))
-            }
-            "GetObjectMetricReplicas" => src.object_metric(&qps, &Default::default()).map(|u| {
-                let p = ReplicaCalculator::object_replicas(current, u, target, tol, ready);
-                (p.replicas, None, None, Some(p.usage_milli))
-            }),
-            "GetObjectPerPodMetricReplicas" => {
-                src.object_metric(&qps, &Default::default()).map(|u| {
-                    let p = ReplicaCalculator::object_per_pod_replicas(
-                        status_replicas,
-                        u,
-                        per_pod,
-                        tol,
-                    );
-                    (p.replicas, None, None, Some(p.usage_milli))
+                    .map_err(|e| e.to_string()),
+            })
+        }
+        "GetMetricReplicas" => {
+            let pods = fixture_pods(i, false);
+            src.pods_metric(&qps)
+                .and_then(|m| {
+                    calc.pods_metric_replicas(current, target, tol, &pods, m, EVAL_NOW)
+                        .map_err(|e| e.to_string())
                 })
-            }
-            "GetExternalMetricReplicas" => src.external_metric(&qps).map(|s| {
-                let p = ReplicaCalculator::external_replicas(current, &s, target, tol, ready);
-                (p.replicas, None, None, Some(p.usage_milli))
-            }),
-            "GetExternalPerPodMetricReplicas" => src.external_metric(&qps).map(|s| {
-                let p =
-                    ReplicaCalculator::external_per_pod_replicas(status_replicas, &s, per_pod, tol);
-                (p.replicas, None, None, Some(p.usage_milli))
-            }),
-            other => return Outcome::Fail(format!("unknown function {other}")),
-        };
+                .map(|p| (p.replicas, None, None, Some(p.usage_milli)))
+        }
+        "GetObjectMetricReplicas" => src.object_metric(&qps, &Default::default()).map(|u| {
+            let p = ReplicaCalculator::object_replicas(current, u, target, tol, ready);
+            (p.replicas, None, None, Some(p.usage_milli))
+        }),
+        "GetObjectPerPodMetricReplicas" => src.object_metric(&qps, &Default::default()).map(|u| {
+            let p = ReplicaCalculator::object_per_pod_replicas(status_replicas, u, per_pod, tol);
+            (p.replicas, None, None, Some(p.usage_milli))
+        }),
+        "GetExternalMetricReplicas" => src.external_metric(&qps).map(|s| {
+            let p = ReplicaCalculator::external_replicas(current, &s, target, tol, ready);
+            (p.replicas, None, None, Some(p.usage_milli))
+        }),
+        "GetExternalPerPodMetricReplicas" => src.external_metric(&qps).map(|s| {
+            let p = ReplicaCalculator::external_per_pod_replicas(status_replicas, &s, per_pod, tol);
+            (p.replicas, None, None, Some(p.usage_milli))
+        }),
+        other => return Outcome::Fail(format!("unknown function {other}")),
+    };
     let mut c = Checks::default();
     match (got, str_at(e, "errorContains")) {
         (Err(err), Some(want)) if err.contains(want) => {}

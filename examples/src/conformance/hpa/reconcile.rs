@@ -1,6 +1,7 @@
 //! Controller tables (horizontal_test.go's `runTest` fixtures) replayed through `HpaController`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -16,7 +17,7 @@ use keda_core::hpa::spec::{CrossVersionObjectReference, MetricIdentifier};
 use keda_core::hpa::stabilization::Recommendation;
 use keda_core::hpa::{
     ControllerConfig, HpaController, HpaSpec, HpaStatus, MetricSourceType, MetricStatus,
-    ReconcileInput, Scale,
+    Observation, Scale,
 };
 
 /// A metrics source whose APIs can be made to fail, as the fixture's reactors do.
@@ -52,13 +53,25 @@ impl MetricsSource for Fixture {
             self.inner.object_metric(m, o)
         }
     }
-    fn external_metric(&self, m: &MetricIdentifier) -> Result<Vec<i64>, String> {
+    fn external_metric(&self, m: &MetricIdentifier) -> Result<Cow<'_, [i64]>, String> {
         if self.all_fail || self.external_fails {
             Err("injected failure".into())
         } else {
             self.inner.external_metric(m)
         }
     }
+}
+
+/// The fixture annotates behavior rules with the controller's effective window
+/// (`stabilizationWindowSecondsEffective`), which is not an API field: the controller derives it.
+fn without_annotations(behavior: Option<&Value>) -> Value {
+    let mut b = behavior.cloned().unwrap_or(Value::Null);
+    for dir in ["scaleUp", "scaleDown"] {
+        if let Some(rules) = b.get_mut(dir).and_then(Value::as_object_mut) {
+            rules.remove("stabilizationWindowSecondsEffective");
+        }
+    }
+    b
 }
 
 /// The fixture writes targets as `valueMilli`/`averageValueMilli`; the API uses quantities.
@@ -98,9 +111,9 @@ fn triples(cs: &[HpaCondition]) -> Vec<(String, String, String)> {
     cs.iter()
         .map(|c| {
             (
-                c.type_.clone(),
+                c.type_.to_string(),
                 c.status.as_str().to_owned(),
-                c.reason.clone(),
+                c.reason.to_string(),
             )
         })
         .collect()
@@ -174,7 +187,7 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
         "minReplicas": i.get("minReplicas"),
         "maxReplicas": i.get("maxReplicas"),
         "metrics": to_api_metric(metrics),
-        "behavior": i.get("behavior"),
+        "behavior": without_annotations(i.get("behavior")),
     });
     let spec: HpaSpec = match serde_json::from_value(spec_json) {
         Ok(s) => s,
@@ -264,12 +277,12 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
     let src = Fixture {
         inner: StaticMetrics {
             resource: Some(usage),
-            pods: HashMap::from([("qps".to_owned(), per_pod)]),
+            pods: BTreeMap::from([("qps".to_owned(), per_pod)]),
             object: levels
                 .first()
-                .map(|l| HashMap::from([("qps".to_owned(), *l)]))
+                .map(|l| BTreeMap::from([("qps".to_owned(), *l)]))
                 .unwrap_or_default(),
-            external: HashMap::from([("qps".to_owned(), levels.clone())]),
+            external: BTreeMap::from([("qps".to_owned(), levels.clone())]),
         },
         all_fail: flag("metricsAPIsFail"),
         external_fails: flag("externalMetricsAPIFails"),
@@ -305,9 +318,9 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
                     .find(|c| c.type_ == ty)
                     .map(|c| c.message.clone())
                     .unwrap_or_default(),
-                type_: ty,
+                type_: Cow::Owned(ty),
                 status: status(&st),
-                reason,
+                reason: Cow::Owned(reason),
                 last_transition: GO_ZERO_TIME,
             })
             .collect()
@@ -351,10 +364,9 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
         ctl
     };
     let run = |status: &HpaStatus| {
-        let input = ReconcileInput {
-            spec: &spec,
-            status,
-            scale: scale.clone(),
+        let mut status = status.clone();
+        let obs = Observation {
+            scale: scale.as_ref().map_err(String::as_str),
             pods: &pods,
             metrics: &src,
             other_selectors: &others,
@@ -372,15 +384,15 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
             }
             Ok(())
         };
-        let out = new_controller().reconcile(EVAL_NOW, &input, &mut write);
-        (out, writes)
+        let out = new_controller().reconcile(EVAL_NOW, &spec, &mut status, &obs, &mut write);
+        (out, status, writes)
     };
     if let Some(imp) = implied {
         // The HPA already carries what the controller computes, messages included.
-        let (scratch, _) = run(&base_status);
-        base_status.conditions = initial_conditions(&scratch.status.conditions, &imp["conditions"]);
+        let (_, scratch, _) = run(&base_status);
+        base_status.conditions = initial_conditions(&scratch.conditions, &imp["conditions"]);
     }
-    let (out, writes) = run(&base_status);
+    let (out, new_status, writes) = run(&base_status);
 
     let mut c = Checks::default();
     c.eq(
@@ -391,14 +403,14 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
     if let Some(want) = e.get("conditions").filter(|v| v.is_array()) {
         c.eq(
             "conditions",
-            triples(&out.status.conditions),
+            triples(&new_status.conditions),
             conditions(want),
         );
     }
     if let Some(want) = implied.map(|imp| &imp["conditions"]) {
         c.eq(
             "conditions",
-            triples(&out.status.conditions),
+            triples(&new_status.conditions),
             conditions(want),
         );
     }
@@ -409,8 +421,7 @@ pub(super) fn reconcile(t: &Table, case: &Case) -> Outcome {
         c.eq("statusUpdate", out.status_changed, want);
     }
     if let Some(want) = i64_at(e, "cpuUtilization") {
-        let got = out
-            .status
+        let got = new_status
             .current_metrics
             .iter()
             .flatten()
