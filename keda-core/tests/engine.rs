@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use keda_core::conditions::ConditionType;
-use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, ScaledObjectSpec, TriggerSpec};
+use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, TargetKey};
 use keda_core::error::ScalerErrorKind;
-use keda_core::fallback::{Fallback, FallbackBehavior, HealthState};
+use keda_core::fallback::HealthState;
+use keda_core::manifest::{Fallback, ScaledObject, Trigger, from_yaml_str};
 use keda_core::scaler::{
     MetricTargetType, MetricValue, MetricsAndActivity, Scaler, ScalerMetricSpec,
 };
@@ -67,8 +68,16 @@ fn setup(config: EngineConfig) -> (Engine, Arc<InMemoryScaleTarget>) {
     (Engine::with_memory_target(config, target.clone()), target)
 }
 
-fn object(name: &str, scaler: Arc<Script>) -> ScaledObjectSpec {
-    ScaledObjectSpec::new("ns", name, name, vec![TriggerSpec::new("script", scaler)])
+fn object(name: &str) -> ScaledObject {
+    ScaledObject::new(name, "ns", name, vec![Trigger::new("script", [("k", "v")])])
+}
+
+fn key(name: &str) -> TargetKey {
+    TargetKey {
+        namespace: "ns".into(),
+        kind: "Deployment".into(),
+        name: name.into(),
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -79,14 +88,10 @@ async fn failures_and_timeouts_never_stop_the_loop_and_fallback_takes_over() {
     });
     let scaler = Arc::new(Script::default());
     scaler.failing.store(1, Ordering::SeqCst);
-    let mut so = object("a", scaler.clone());
-    so.fallback = Some(Fallback {
-        failure_threshold: 2,
-        replicas: 4,
-        behavior: FallbackBehavior::Static,
-    });
-    target.insert(so.target_key(), 0);
-    let id = engine.add(so).unwrap();
+    let mut so = object("a");
+    so.spec.fallback = Some(Fallback::new(2, 4));
+    target.insert(key("a"), 0);
+    let id = engine.add(so, vec![scaler.clone()]).unwrap();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let sink = reports.clone();
     engine.set_observer(move |r| {
@@ -144,10 +149,10 @@ async fn cached_metrics_serve_the_last_poll_and_others_are_read_live() {
     let (mut engine, target) = setup(EngineConfig::default());
     let scaler = Arc::new(Script::default());
     scaler.value.store(7, Ordering::SeqCst);
-    let mut cached = object("cached", scaler.clone());
-    cached.triggers[0].use_cached_metrics = true;
-    target.insert(cached.target_key(), 1);
-    let id = engine.add(cached).unwrap();
+    let mut cached = object("cached");
+    cached.spec.triggers[0].use_cached_metrics = true;
+    target.insert(key("cached"), 1);
+    let id = engine.add(cached, vec![scaler.clone()]).unwrap();
     engine.run_for(Duration::from_secs(1)).await;
     scaler.value.store(9, Ordering::SeqCst);
     let calls = scaler.calls.load(Ordering::SeqCst);
@@ -160,9 +165,10 @@ async fn cached_metrics_serve_the_last_poll_and_others_are_read_live() {
 
     let live_scaler = Arc::new(Script::default());
     live_scaler.value.store(2, Ordering::SeqCst);
-    let live = object("live", live_scaler.clone());
-    target.insert(live.target_key(), 1);
-    let live_id = engine.add(live).unwrap();
+    target.insert(key("live"), 1);
+    let live_id = engine
+        .add(object("live"), vec![live_scaler.clone()])
+        .unwrap();
     engine.run_for(Duration::from_secs(1)).await;
     live_scaler.value.store(5, Ordering::SeqCst);
     assert_eq!(
@@ -176,13 +182,14 @@ async fn cached_metrics_serve_the_last_poll_and_others_are_read_live() {
 async fn pause_pins_replicas_and_removal_restores_the_original_count() {
     let (mut engine, target) = setup(EngineConfig::default());
     let scaler = Arc::new(Script::default());
-    let mut so = object("p", scaler.clone());
-    so.annotations
+    let mut so = object("p");
+    so.metadata
+        .annotations
         .insert("autoscaling.keda.sh/paused-replicas".into(), "2".into());
-    so.restore_to_original_replica_count = true;
-    let key = so.target_key();
+    so.spec.advanced = from_yaml_str("restoreToOriginalReplicaCount: true").unwrap();
+    let key = key("p");
     target.insert(key.clone(), 6);
-    let id = engine.add(so).unwrap();
+    let id = engine.add(so, vec![scaler.clone()]).unwrap();
     engine.run_for(Duration::from_secs(61)).await;
     assert_eq!(target.get(&key), Some(2));
     assert_eq!(
@@ -219,9 +226,9 @@ async fn concurrency_is_bounded() {
             ..Script::default()
         });
         s.delay_ms.store(500, Ordering::SeqCst);
-        let so = object(&format!("o{i}"), s.clone());
-        target.insert(so.target_key(), 0);
-        engine.add(so).unwrap();
+        let name = format!("o{i}");
+        target.insert(key(&name), 0);
+        engine.add(object(&name), vec![s.clone()]).unwrap();
         scalers.push(s);
     }
     engine.run_for(Duration::from_secs(10)).await;

@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use keda_core::Result;
 use keda_core::clock::Instant;
-use keda_core::engine::{
-    Engine, EngineConfig, InMemoryScaleTarget, ReplicaChange, ScaledObjectSpec, TriggerSpec,
-};
-use keda_core::hpa::{Behavior, ControllerConfig, ScalingPolicy, ScalingRules};
+use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, ReplicaChange, TargetKey};
+use keda_core::hpa::ControllerConfig;
+use keda_core::manifest::{ScaledObject, from_yaml_str};
 use keda_core::scaler::{
     MetricTargetType, MetricValue, MetricsAndActivity, Scaler, ScalerMetricSpec,
 };
@@ -62,26 +61,35 @@ async fn queue_drives_activation_hpa_scale_up_cooldown_and_scale_to_zero() {
     };
     let mut engine = Engine::with_memory_target(config, target.clone());
 
-    let mut so = ScaledObjectSpec::new(
-        "shop",
-        "orders",
-        "worker",
-        vec![TriggerSpec::new("redis", queue.clone())],
-    );
-    so.cooldown_period = Some(120);
-    so.max_replica_count = Some(10);
     // At most 4 pods per minute up; default scale-down rules (5 min stabilization).
-    so.behavior = Some(Behavior {
-        scale_up: Some(ScalingRules {
-            stabilization_window_seconds: Some(0),
-            policies: Some(vec![ScalingPolicy::pods(4, 60)]),
-            ..Default::default()
-        }),
-        scale_down: None,
-    });
-    target.insert(so.target_key(), 0);
-    let key = so.target_key();
-    let id = engine.add(so).unwrap();
+    let so: ScaledObject = from_yaml_str(
+        r#"
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: orders, namespace: shop }
+spec:
+  scaleTargetRef: { name: worker }
+  cooldownPeriod: 120
+  maxReplicaCount: 10
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp:
+          stabilizationWindowSeconds: 0
+          policies: [{ type: Pods, value: 4, periodSeconds: 60 }]
+  triggers:
+    - type: redis
+      metadata: { listName: orders, listLength: "5" }
+"#,
+    )
+    .unwrap();
+    let key = TargetKey {
+        namespace: "shop".into(),
+        kind: "Deployment".into(),
+        name: "worker".into(),
+    };
+    target.insert(key.clone(), 0);
+    let id = engine.add(so, vec![queue.clone()]).unwrap();
 
     // Idle for 45 s: nothing happens.
     engine.run_for(Duration::from_secs(45)).await;

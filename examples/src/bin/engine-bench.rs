@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use keda_core::Result;
-use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, ScaledObjectSpec, TriggerSpec};
+use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, TargetKey};
 use keda_core::hpa::ControllerConfig;
+use keda_core::manifest::{ScaledObject, Trigger};
 use keda_core::scaler::{
     MetricTargetType, MetricValue, MetricsAndActivity, Scaler, ScalerMetricSpec,
 };
@@ -90,15 +91,23 @@ fn build(n: usize, qs: &[Arc<Queue>], hpa: bool) -> (Engine, Arc<InMemoryScaleTa
     };
     let mut engine = Engine::with_memory_target(config, target.clone());
     for (i, q) in qs.iter().enumerate().take(n) {
-        let mut so = ScaledObjectSpec::new(
-            format!("ns{}", i % 50),
+        let (namespace, app) = (format!("ns{}", i % 50), format!("app-{i}"));
+        let mut so = ScaledObject::new(
             format!("so-{i}"),
-            format!("app-{i}"),
-            vec![TriggerSpec::new("queue", q.clone())],
+            namespace.as_str(),
+            app.as_str(),
+            vec![Trigger::new("queue", [("queueName", "q")])],
         );
-        so.polling_interval = POLL;
-        target.insert(so.target_key(), 1);
-        if let Err(e) = engine.add(so) {
+        so.spec.polling_interval = Some(30);
+        target.insert(
+            TargetKey {
+                namespace,
+                kind: "Deployment".into(),
+                name: app,
+            },
+            1,
+        );
+        if let Err(e) = engine.add(so, vec![q.clone()]) {
             eprintln!("object {i}: {e}");
         }
     }

@@ -24,15 +24,15 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 pub use poll::PollReport;
-pub use spec::{DEFAULT_POLLING_INTERVAL, ScaledObjectSpec, TriggerSpec};
 pub use target::{InMemoryScaleTarget, ReplicaChange, ScaleTarget, TargetKey};
 
 use crate::clock::Instant;
 use crate::conditions::Conditions;
 use crate::fallback::Health;
 use crate::hpa::ControllerConfig;
-use crate::lifecycle::{HpaSource, KedaHpa, hpa_spec};
-use crate::scaler::{MetricValue, ScalerMetricSpec};
+use crate::lifecycle::KedaHpa;
+use crate::manifest::{ScaledObject, derive_hpa, external_metric_spec};
+use crate::scaler::{MetricValue, Scaler};
 use crate::{Error, Result};
 use poll::ObjectState;
 use schedule::{Due, Schedule, Work};
@@ -168,9 +168,11 @@ impl Engine {
         self.live == 0
     }
 
-    /// Adds a ScaledObject; its first poll is due now. Errors name the invalid field.
-    pub fn add(&mut self, spec: ScaledObjectSpec) -> Result<ObjectId> {
-        let p = Prepared::new(spec)?;
+    /// Adds a ScaledObject with one scaler per trigger (in trigger order); its first poll is due
+    /// now. Errors name the invalid field. The manifest is taken as given: run
+    /// [`crate::validation`] first to reject what the admission webhook would.
+    pub fn add(&mut self, so: ScaledObject, scalers: Vec<Arc<dyn Scaler>>) -> Result<ObjectId> {
+        let p = Prepared::new(so, scalers)?;
         let hpa = build_hpa(&p, self.config.hpa.as_ref())?;
         let now = self.now();
         let state = Box::new(ObjectState::new(&p, now, hpa));
@@ -236,7 +238,7 @@ impl Engine {
         self.free.push(id.slot);
         self.live -= 1;
         if let (Some(p), Some(st)) = (p, st)
-            && p.spec.restore_to_original_replica_count
+            && p.so.restore_to_original_replica_count()
             && let Some(original) = st.original_replicas
         {
             self.target.set_replicas(&p.key, original).await?;
@@ -361,7 +363,7 @@ impl Engine {
         let slot = due.slot;
         let want_report = self.observer.is_some();
         let (period, hpa_period) = (
-            millis(p.spec.polling_interval),
+            millis(p.polling_interval),
             millis(self.config.hpa_sync_period),
         );
         self.schedule.push(match due.work {
@@ -374,7 +376,7 @@ impl Engine {
                 ..due
             },
         });
-        let span = tracing::debug_span!("keda_scaled_object", namespace = %p.spec.namespace, name = %p.spec.name, work = ?due.work);
+        let span = tracing::debug_span!("keda_scaled_object", namespace = %p.key.namespace, name = %p.so.metadata.name(), work = ?due.work);
         let handle = self.tasks.spawn(
             async move {
                 let report = match due.work {
@@ -435,26 +437,13 @@ impl Engine {
     }
 }
 
-/// The in-process HPA of an object, when the engine runs one.
+/// The in-process HPA of an object, when the engine runs one: the HPA KEDA derives from the
+/// ScaledObject ([`crate::manifest::derive_hpa`]) driven by the HPA math.
 fn build_hpa(p: &Prepared, config: Option<&ControllerConfig>) -> Result<Option<KedaHpa>> {
     let Some(cfg) = config else { return Ok(None) };
-    let external: Vec<ScalerMetricSpec> = p.metrics().map(|(_, s)| s.clone()).collect();
-    let src = HpaSource {
-        scaled_object: &p.spec.name,
-        target: crate::hpa::CrossVersionObjectReference {
-            kind: p.spec.target_kind.clone(),
-            name: p.spec.target_name.clone(),
-            api_version: "apps/v1".into(),
-        },
-        min_replica_count: p.spec.min_replica_count,
-        max_replica_count: p.spec.max_replica_count,
-        external: &external,
-        resource: &[],
-        modifiers: p.modifiers.as_ref(),
-        behavior: p.spec.behavior.as_ref(),
-        annotations: p.annotations,
-    };
-    Ok(Some(KedaHpa::new(hpa_spec(&src)?, cfg.clone())))
+    let metrics = p.metrics().map(|(_, s)| external_metric_spec(s)).collect();
+    let derived = derive_hpa(&p.so, metrics)?;
+    Ok(Some(KedaHpa::new(derived.spec, cfg.clone())))
 }
 
 fn millis(d: Duration) -> i64 {

@@ -44,7 +44,7 @@ pub(crate) struct ObjectState {
 impl ObjectState {
     pub fn new(p: &Prepared, now: Instant, hpa: Option<KedaHpa>) -> Self {
         let n = p.metrics().count();
-        let cached = p.spec.triggers.iter().any(|t| t.use_cached_metrics);
+        let cached = p.so.spec.triggers.iter().any(|t| t.use_cached_metrics);
         Self {
             status: FallbackStatus {
                 health: Default::default(),
@@ -86,10 +86,10 @@ async fn read_metric(
     metric: &str,
     timeout: Duration,
 ) -> Result<MetricsAndActivity, Error> {
-    let Some(t) = p.spec.triggers.get(trigger) else {
+    let (Some(t), Some(scaler)) = (p.so.spec.triggers.get(trigger), p.scalers.get(trigger)) else {
         return Err(Error::Metric(format!("no trigger {trigger}")));
     };
-    match tokio::time::timeout(timeout, t.scaler.metrics_and_activity(metric)).await {
+    match tokio::time::timeout(timeout, scaler.metrics_and_activity(metric)).await {
         Ok(r) => r,
         Err(_) => Err(Error::scaler(
             &t.trigger_type,
@@ -109,24 +109,24 @@ async fn read_triggers(
     use_cache: bool,
     store_cache: bool,
 ) -> Vec<TriggerRead> {
-    let mut reads: Vec<TriggerRead> = p
-        .spec
-        .triggers
-        .iter()
-        .map(|t| TriggerRead {
-            trigger_name: t.name.clone(),
-            trigger_type: t.trigger_type.clone(),
-            spec_error: None,
-            metrics: Vec::new(),
-        })
-        .collect();
+    let mut reads: Vec<TriggerRead> =
+        p.so.spec
+            .triggers
+            .iter()
+            .map(|t| TriggerRead {
+                trigger_name: t.name.clone(),
+                trigger_type: t.trigger_type.clone(),
+                spec_error: None,
+                metrics: Vec::new(),
+            })
+            .collect();
     let fallback = p.fallback();
     for (index, (trigger, spec)) in p.metrics().enumerate() {
-        let cached_trigger = p
-            .spec
-            .triggers
-            .get(trigger)
-            .is_some_and(|t| t.use_cached_metrics);
+        let cached_trigger =
+            p.so.spec
+                .triggers
+                .get(trigger)
+                .is_some_and(|t| t.use_cached_metrics);
         let cached = if use_cache && cached_trigger {
             st.cache.get(index).cloned().flatten()
         } else {
@@ -177,11 +177,10 @@ async fn counts(p: &Prepared, target: &dyn ScaleTarget, current: Option<i32>) ->
     let value_target = p
         .metrics()
         .any(|(_, s)| s.target_type == MetricTargetType::Value)
-        || p.spec
-            .scaling_modifiers
+        || p.modifiers_spec
             .as_ref()
             .is_some_and(|m| m.metric_type == Some(MetricTargetType::Value));
-    let ready = if value_target && p.spec.fallback.is_some() {
+    let ready = if value_target && p.fallback.is_some() {
         target.ready_replicas(&p.key).await.ok()
     } else {
         None
@@ -199,7 +198,7 @@ pub(crate) async fn poll(
     want_report: bool,
 ) -> Option<PollReport> {
     let object = if want_report {
-        format!("{}/{}", p.spec.namespace, p.spec.name)
+        p.object_name()
     } else {
         String::new()
     };

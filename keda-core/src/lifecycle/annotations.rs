@@ -4,18 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Error, Result};
-
-/// `autoscaling.keda.sh/paused`.
-pub const PAUSED: &str = "autoscaling.keda.sh/paused";
-/// `autoscaling.keda.sh/paused-replicas`.
-pub const PAUSED_REPLICAS: &str = "autoscaling.keda.sh/paused-replicas";
-/// `autoscaling.keda.sh/paused-scale-in`.
-pub const PAUSED_SCALE_IN: &str = "autoscaling.keda.sh/paused-scale-in";
-/// `autoscaling.keda.sh/paused-scale-out`.
-pub const PAUSED_SCALE_OUT: &str = "autoscaling.keda.sh/paused-scale-out";
-/// `autoscaling.keda.sh/force-activation`.
-pub const FORCE_ACTIVATION: &str = "autoscaling.keda.sh/force-activation";
+use crate::Result;
+pub use crate::manifest::annotations::{
+    FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT,
+};
+use crate::manifest::annotations::{bool_annotation, need_to_be_paused, paused_replica_count};
 
 /// The scale-loop annotations of one object, decoded once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,31 +29,14 @@ impl ScaleAnnotations {
     /// Decodes the annotations. An unparseable `paused-replicas` is an error naming it (KEDA's
     /// reconciler fails the same way); it still counts as paused.
     pub fn from_map(annotations: &BTreeMap<String, String>) -> Result<Self> {
-        let paused_replicas = match annotations.get(PAUSED_REPLICAS) {
-            None => None,
-            Some(v) => Some(v.parse::<i32>().map_err(|e| {
-                Error::invalid(
-                    format!("metadata.annotations[{PAUSED_REPLICAS}]"),
-                    v,
-                    e.to_string(),
-                )
-            })?),
-        };
         Ok(Self {
-            paused: annotations.contains_key(PAUSED_REPLICAS) || truthy(annotations, PAUSED),
-            paused_replicas,
-            pause_scale_in: truthy(annotations, PAUSED_SCALE_IN),
-            pause_scale_out: truthy(annotations, PAUSED_SCALE_OUT),
-            force_activation: truthy(annotations, FORCE_ACTIVATION),
+            paused: need_to_be_paused(annotations),
+            paused_replicas: paused_replica_count(annotations)?,
+            pause_scale_in: bool_annotation(annotations, PAUSED_SCALE_IN),
+            pause_scale_out: bool_annotation(annotations, PAUSED_SCALE_OUT),
+            force_activation: bool_annotation(annotations, FORCE_ACTIVATION),
         })
     }
-}
-
-/// KEDA's `getBoolAnnotation`: absent → false; Go `ParseBool` value; unparseable → true.
-pub fn truthy(annotations: &BTreeMap<String, String>, key: &str) -> bool {
-    annotations
-        .get(key)
-        .is_some_and(|v| crate::go::parse_bool(v).unwrap_or(true))
 }
 
 #[cfg(test)]

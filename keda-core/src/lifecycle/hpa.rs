@@ -1,13 +1,7 @@
-//! The HPA KEDA creates for a ScaledObject (`controllers/keda/hpa.go`) and its connection to the
-//! HPA math in [`crate::hpa`], so that ScaledObject + metric values → desired replicas.
-//!
-//! * [`hpa_spec`] builds the HPA: `minReplicas = minReplicaCount if > 0 else 1`, `maxReplicas =
-//!   maxReplicaCount or 100`, every external metric with the `scaledobject.keda.sh/name`
-//!   selector, resource metrics kept, scalingModifiers replacing all external metrics by
-//!   `composite-metric`, behavior copied verbatim with paused-scale-in/out turning the direction's
-//!   `selectPolicy` to `Disabled`, metrics sorted by source type.
-//! * [`KedaHpa`] holds one HPA's spec, status and controller history and reconciles it against the
-//!   metric values the KEDA metrics adapter would serve.
+//! The connection between the HPA KEDA derives from a ScaledObject
+//! ([`crate::manifest::derive_hpa`]) and the HPA math in [`crate::hpa`], so that ScaledObject +
+//! metric values → desired replicas: [`KedaHpa`] holds one HPA's spec, status and controller
+//! history and reconciles it against the metric values the KEDA metrics adapter would serve.
 
 use std::collections::BTreeMap;
 
@@ -15,111 +9,9 @@ use crate::conditions::ConditionStatus;
 use crate::hpa::conditions::{SCALING_ACTIVE, find};
 use crate::hpa::metrics::StaticMetrics;
 use crate::hpa::pods::ConditionStatus as HpaConditionStatus;
-use crate::hpa::{
-    Behavior, ControllerConfig, CrossVersionObjectReference, HpaController, HpaSpec, HpaStatus,
-    MetricSpec, MetricTargetType as HpaTargetType, Observation, Scale, ScalingPolicySelect,
-    ScalingRules,
-};
-use crate::lifecycle::annotations::ScaleAnnotations;
+use crate::hpa::{ControllerConfig, HpaController, HpaSpec, HpaStatus, Observation, Scale};
 use crate::lifecycle::executor::HpaObservation;
-use crate::modifiers::CompiledModifiers;
-use crate::scaler::{MetricTargetType, MetricValue, ScalerMetricSpec};
-use crate::{Error, Result};
-
-/// Label KEDA puts in every external metric's selector.
-pub const SCALED_OBJECT_LABEL: &str = "scaledobject.keda.sh/name";
-/// `maxReplicas` when `maxReplicaCount` is unset.
-pub const DEFAULT_HPA_MAX_REPLICAS: i32 = 100;
-
-/// What the HPA is built from.
-#[derive(Debug, Clone, Default)]
-pub struct HpaSource<'a> {
-    /// The ScaledObject's name (selector value).
-    pub scaled_object: &'a str,
-    /// `spec.scaleTargetRef`.
-    pub target: CrossVersionObjectReference,
-    /// `minReplicaCount`.
-    pub min_replica_count: Option<i32>,
-    /// `maxReplicaCount`.
-    pub max_replica_count: Option<i32>,
-    /// The external metric specs of all triggers, in trigger order.
-    pub external: &'a [ScalerMetricSpec],
-    /// Resource (cpu/memory) metric specs of the triggers.
-    pub resource: &'a [MetricSpec],
-    /// Compiled scalingModifiers, when used.
-    pub modifiers: Option<&'a CompiledModifiers>,
-    /// `advanced.horizontalPodAutoscalerConfig.behavior`.
-    pub behavior: Option<&'a Behavior>,
-    /// The object's annotations (paused-scale-in/out).
-    pub annotations: ScaleAnnotations,
-}
-
-/// KEDA's `GetHPAMinReplicas`.
-pub fn hpa_min_replicas(min_replica_count: Option<i32>) -> i32 {
-    min_replica_count.filter(|m| *m > 0).unwrap_or(1)
-}
-
-/// Builds the HPA spec KEDA would create. A metric name used twice is an error, as in KEDA.
-pub fn hpa_spec(src: &HpaSource<'_>) -> Result<HpaSpec> {
-    let mut names: Vec<&str> = Vec::with_capacity(src.external.len());
-    for s in src.external {
-        if names.contains(&s.metric_name.as_str()) {
-            return Err(Error::invalid(
-                "spec.triggers",
-                &s.metric_name,
-                format!(
-                    "metricName {} defined multiple times in ScaledObject {}",
-                    s.metric_name, src.scaled_object
-                ),
-            ));
-        }
-        names.push(&s.metric_name);
-    }
-    let external: Vec<ScalerMetricSpec> = match src.modifiers {
-        Some(m) => vec![m.metric_spec()],
-        None => src.external.to_vec(),
-    };
-    let mut metrics: Vec<MetricSpec> = src.resource.to_vec();
-    metrics.extend(
-        external
-            .iter()
-            .map(|s| external_metric(src.scaled_object, s)),
-    );
-    // Go's sort.Slice is insertion sort (stable) for the short lists an HPA has.
-    metrics.sort_by(|a, b| a.type_.as_str().cmp(b.type_.as_str()));
-    let mut behavior = src.behavior.cloned();
-    let disable = |rules: &mut Option<ScalingRules>| {
-        rules
-            .get_or_insert_with(ScalingRules::default)
-            .select_policy = Some(ScalingPolicySelect::Disabled);
-    };
-    if src.annotations.pause_scale_in {
-        disable(&mut behavior.get_or_insert_with(Behavior::default).scale_down);
-    }
-    if src.annotations.pause_scale_out {
-        disable(&mut behavior.get_or_insert_with(Behavior::default).scale_up);
-    }
-    Ok(HpaSpec {
-        scale_target_ref: src.target.clone(),
-        min_replicas: Some(hpa_min_replicas(src.min_replica_count)),
-        max_replicas: src.max_replica_count.unwrap_or(DEFAULT_HPA_MAX_REPLICAS),
-        metrics,
-        behavior,
-    })
-}
-
-fn external_metric(scaled_object: &str, s: &ScalerMetricSpec) -> MetricSpec {
-    let target_type = match s.target_type {
-        MetricTargetType::Value => HpaTargetType::Value,
-        _ => HpaTargetType::AverageValue,
-    };
-    let mut spec = MetricSpec::external(&s.metric_name, target_type, s.target_milli);
-    if let Some(e) = spec.external.as_mut() {
-        e.metric.selector =
-            Some(serde_json::json!({ "matchLabels": { SCALED_OBJECT_LABEL: scaled_object } }));
-    }
-    spec
-}
+use crate::scaler::MetricValue;
 
 fn strip_selectors(spec: &mut HpaSpec) {
     for e in spec.metrics.iter_mut().filter_map(|m| m.external.as_mut()) {
@@ -247,111 +139,26 @@ impl KedaHpa {
 mod tests {
     use super::*;
     use crate::clock::Instant;
-    use crate::hpa::MetricSourceType;
-    use crate::modifiers::{FormulaTrigger, ScalingModifiers};
-
-    fn ext(name: &str, t: MetricTargetType, target: i64) -> ScalerMetricSpec {
-        ScalerMetricSpec {
-            metric_name: name.into(),
-            target_type: t,
-            target_milli: target * 1000,
-        }
-    }
-
-    #[test]
-    fn builds_the_hpa_keda_creates() {
-        let specs = [
-            ext("s0-redis-q", MetricTargetType::AverageValue, 5),
-            ext("s1-prometheus", MetricTargetType::Value, 100),
-        ];
-        let cpu = [MetricSpec::resource_utilization("cpu", 50)];
-        let src = HpaSource {
-            scaled_object: "so",
-            external: &specs,
-            resource: &cpu,
-            ..Default::default()
-        };
-        let spec = hpa_spec(&src).unwrap();
-        assert_eq!((spec.min_replicas, spec.max_replicas), (Some(1), 100));
-        let types: Vec<_> = spec.metrics.iter().map(|m| m.type_.clone()).collect();
-        assert_eq!(
-            types,
-            [
-                MetricSourceType::External,
-                MetricSourceType::External,
-                MetricSourceType::Resource
-            ]
-        );
-        let e = spec.metrics[0].external.as_ref().unwrap();
-        assert_eq!(
-            e.metric.selector.as_ref().unwrap()["matchLabels"][SCALED_OBJECT_LABEL],
-            "so"
-        );
-        assert!(spec.behavior.is_none());
-        let dup = [
-            ext("s0-x", MetricTargetType::AverageValue, 1),
-            ext("s0-x", MetricTargetType::AverageValue, 1),
-        ];
-        assert!(
-            hpa_spec(&HpaSource {
-                external: &dup,
-                ..Default::default()
-            })
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn modifiers_and_pause_annotations_shape_the_hpa() {
-        let sm = ScalingModifiers {
-            formula: "a".into(),
-            target: "4".into(),
-            ..Default::default()
-        };
-        let m = CompiledModifiers::validate_and_compile(
-            &sm,
-            [FormulaTrigger {
-                name: "a",
-                trigger_type: "x",
-            }],
-        )
-        .unwrap();
-        let specs = [ext("s0-a", MetricTargetType::AverageValue, 5)];
-        let annotations = ScaleAnnotations {
-            pause_scale_in: true,
-            ..Default::default()
-        };
-        let src = HpaSource {
-            external: &specs,
-            modifiers: Some(&m),
-            min_replica_count: Some(3),
-            annotations,
-            ..Default::default()
-        };
-        let spec = hpa_spec(&src).unwrap();
-        assert_eq!(spec.min_replicas, Some(3));
-        assert_eq!(spec.metrics.len(), 1);
-        assert_eq!(
-            spec.metrics[0].external.as_ref().unwrap().metric.name,
-            "composite-metric"
-        );
-        let b = spec.behavior.unwrap();
-        assert_eq!(
-            b.scale_down.unwrap().select_policy,
-            Some(ScalingPolicySelect::Disabled)
-        );
-        assert!(b.scale_up.is_none());
-    }
+    use crate::manifest::{ScaledObject, Trigger, derive_hpa, external_metric_spec};
+    use crate::scaler::{MetricTargetType, ScalerMetricSpec};
 
     #[test]
     fn metric_values_drive_desired_replicas() {
         // Spec §7: static fallback 6 with AverageValue target 10 → metric 60 → HPA 6.
-        let specs = [ext("s0-q", MetricTargetType::AverageValue, 10)];
-        let spec = hpa_spec(&HpaSource {
-            external: &specs,
-            ..Default::default()
-        })
-        .unwrap();
+        let so = ScaledObject::new(
+            "so",
+            "ns",
+            "web",
+            vec![Trigger::new("redis", [("listName", "q")])],
+        );
+        let q = ScalerMetricSpec {
+            metric_name: "s0-q".into(),
+            target_type: MetricTargetType::AverageValue,
+            target_milli: 10_000,
+        };
+        let spec = derive_hpa(&so, vec![external_metric_spec(&q)])
+            .unwrap()
+            .spec;
         let mut hpa = KedaHpa::new(spec, ControllerConfig::default());
         let sixty = [MetricValue {
             metric_name: "s0-q".into(),

@@ -1,6 +1,6 @@
 //! The ScaledObject lifecycle, pure and clock-injected: what a poll of the triggers amounts to
 //! ([`state`]), what the scale executor does with it ([`executor`]), and the annotations that
-//! steer both ([`annotations`]), and the HPA KEDA derives from the object ([`hpa`]).
+//! steer both ([`annotations`]), and the HPA math driven by the HPA KEDA derives from the object ([`hpa`]).
 
 pub mod annotations;
 pub mod executor;
@@ -12,5 +12,5 @@ pub use executor::{
     Event, ExecutorInput, ExecutorSpec, ExecutorStatus, HpaObservation, ScaleDecision, ScaleReason,
     ScaleWrite, TargetRef, request_scale,
 };
-pub use hpa::{HpaSource, HpaStep, KedaHpa, hpa_min_replicas, hpa_spec};
+pub use hpa::{HpaStep, KedaHpa};
 pub use state::{MetricRead, ScaledObjectState, TriggerRead, scaled_object_state};

@@ -22,6 +22,11 @@ pub const MAX_FORMULA_LEN: usize = 4096;
 /// Deepest bracket nesting accepted; bounds the parser's recursion.
 pub const MAX_FORMULA_NESTING: usize = 48;
 
+/// Largest product of the sizes of a formula's ranges (`a..b`). Go's expr stops a program that
+/// allocates past its default memory budget of 1e6; `expr-lang` has no budget and would build the
+/// whole array, so ranges are bounded here before evaluation.
+pub const MAX_RANGE_ELEMENTS: u64 = 1_000_000;
+
 /// Name of the `let` binding KEDA wraps `??` formulas in.
 const RESULT_BINDING: &str = "_kedaCompositeResult";
 
@@ -125,7 +130,91 @@ fn screen(formula: &str) -> Result<()> {
             _ => {}
         }
     }
+    screen_ranges(formula)
+}
+
+/// Bounds the ranges of a formula: both ends must be integer literals standing alone (every
+/// formula variable is a float, which Go's expr refuses as a range bound anyway, and `..` binds
+/// looser than arithmetic, so `1..5*9` is not the range `1..5`), and the product of the range
+/// sizes (nested iteration) must stay within [`MAX_RANGE_ELEMENTS`].
+fn screen_ranges(formula: &str) -> Result<()> {
+    let code = without_string_literals(formula);
+    let reject = |msg: String| Err(Error::invalid(FORMULA_FIELD, formula, msg));
+    let mut budget: u64 = 1;
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("..") {
+        let (before, after) = (
+            rest.get(..at).unwrap_or_default(),
+            rest.get(at + 2..).unwrap_or_default(),
+        );
+        let (Some(start), Some(end)) = (literal_before(before), literal_after(after)) else {
+            return reject("range bounds must be integer literals".into());
+        };
+        let size = u64::try_from(i128::from(end) - i128::from(start) + 1).unwrap_or(0);
+        budget = budget.saturating_mul(size.max(1));
+        if budget > MAX_RANGE_ELEMENTS {
+            return reject(format!(
+                "ranges exceed the memory budget of {MAX_RANGE_ELEMENTS} elements"
+            ));
+        }
+        rest = after;
+    }
     Ok(())
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || c == '_'
+}
+
+/// The integer literal ending `s`, if it stands alone (an optional unary minus, and nothing but
+/// an opening bracket, a comma or the start before it).
+fn literal_before(s: &str) -> Option<i64> {
+    let s = s.trim_end();
+    let digits_at = s.rfind(|c: char| !is_digit(c)).map_or(0, |i| i + 1);
+    let mut value = s.get(digits_at..)?.replace('_', "").parse::<i64>().ok()?;
+    let mut head = s.get(..digits_at)?.trim_end();
+    if let Some(h) = head.strip_suffix('-') {
+        value = value.checked_neg()?;
+        head = h.trim_end();
+    }
+    (head.is_empty() || head.ends_with(['(', '[', ','])).then_some(value)
+}
+
+/// The integer literal starting `s`, if nothing but a closing bracket, a comma or the end follows.
+fn literal_after(s: &str) -> Option<i64> {
+    let s = s.trim_start();
+    let end = s.find(|c: char| !is_digit(c)).unwrap_or(s.len());
+    let value = s.get(..end)?.replace('_', "").parse::<i64>().ok()?;
+    let tail = s.get(end..)?.trim_start();
+    (tail.is_empty() || tail.starts_with([')', ']', ',', '}'])).then_some(value)
+}
+
+/// The formula with the contents of string literals (`"…"`, `'…'`, `` `…` ``) blanked out.
+fn without_string_literals(formula: &str) -> String {
+    let mut out = String::with_capacity(formula.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in formula.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q != '`' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                out.push(' ');
+            }
+            None => {
+                if matches!(c, '"' | '\'' | '`') {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// Runs `f`, turning both its error and any panic inside the expression library into an error
@@ -237,6 +326,26 @@ mod tests {
         if let Ok(s) = s {
             assert!(s.run(&vars(&[("a", Some(1.0))])).is_err());
         }
+    }
+
+    #[test]
+    fn bounds_ranges_like_gos_memory_budget() {
+        let ok = CompiledFormula::compile("len(1..1000) + count(1..10, # > 5)").unwrap();
+        assert_eq!(ok.run(&vars(&[])).unwrap(), FormulaResult::Value(1005.0));
+        assert!(CompiledFormula::compile("len(1..1000000)").is_ok());
+        for bad in [
+            "len(1..1000001)",
+            "len(0..9999999999)",
+            "count(1..2000, count(1..2000, true) > 0)",
+            "len(1..a)",
+        ] {
+            let e = CompiledFormula::compile(bad).unwrap_err();
+            assert!(e.to_string().starts_with(FORMULA_FIELD), "{bad}: {e}");
+        }
+        assert!(
+            CompiledFormula::compile("'1..99999999' == 'x' ? 1 : 2").is_ok(),
+            "ranges inside strings are text"
+        );
     }
 
     #[test]

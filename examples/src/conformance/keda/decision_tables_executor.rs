@@ -23,6 +23,7 @@ pub(super) fn lookup(name: &str) -> Option<Handler> {
         "TestGetHPAHealth_EmptyReasonFallback"
         | "TestGetHPAHealth_ScalingActiveFalse"
         | "TestGetHPAHealth_NoHPAName / _HPAReadError / _NoScalingActiveConditionYet" => hpa_health,
+        "TestGetScaledObjectMetrics_* (pkg/scaling/scale_handler_test.go)" => adapter_metrics,
         "TestCheckScaledObjectScalersWithError (pkg/scaling/scale_handler_test.go)"
         | "TestCheckScaledObjectFindFirstActiveNotIgnoreOthers" => object_state,
         n if n.starts_with("TestScale")
@@ -251,4 +252,127 @@ fn object_state(_: &Table, case: &Case) -> Outcome {
         serde_json::from_value(expect["activeTriggers"].clone()).unwrap_or_default();
     c.eq("activeTriggers", state.active_triggers, want);
     c.outcome()
+}
+
+/// A scaler whose value and failure the replay sets.
+#[derive(Debug, Default)]
+struct Knob {
+    value: std::sync::atomic::AtomicI64,
+    failing: std::sync::atomic::AtomicBool,
+    name: &'static str,
+}
+
+#[async_trait::async_trait]
+impl keda_core::scaler::Scaler for Knob {
+    fn metric_specs(&self) -> Vec<keda_core::scaler::ScalerMetricSpec> {
+        vec![keda_core::scaler::ScalerMetricSpec {
+            metric_name: self.name.into(),
+            target_type: keda_core::scaler::MetricTargetType::AverageValue,
+            target_milli: 1000,
+        }]
+    }
+
+    async fn metrics_and_activity(
+        &self,
+        metric_name: &str,
+    ) -> keda_core::Result<keda_core::scaler::MetricsAndActivity> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.failing.load(SeqCst) {
+            return Err(Error::Metric("scaler down".into()));
+        }
+        let v = self.value.load(SeqCst);
+        Ok(keda_core::scaler::MetricsAndActivity {
+            values: vec![MetricValue {
+                metric_name: metric_name.into(),
+                value_milli: v * 1000,
+            }],
+            active: v > 0,
+        })
+    }
+}
+
+/// The summary of KEDA's `TestGetScaledObjectMetrics_*`, replayed through the engine's
+/// metrics-adapter path: a `useCachedMetrics` trigger answers from the last poll's record, another
+/// trigger is queried live, and a failing trigger does not clear the cached record of the other.
+fn adapter_metrics(_: &Table, _: &Case) -> Outcome {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use keda_core::engine::{Engine, EngineConfig, InMemoryScaleTarget, TargetKey};
+    use keda_core::manifest::{ScaledObject, Trigger};
+
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Outcome::Fail(e.to_string()),
+    };
+    rt.block_on(async {
+        let cached = Arc::new(Knob {
+            name: "s0-cached",
+            ..Knob::default()
+        });
+        let live = Arc::new(Knob {
+            name: "s1-live",
+            ..Knob::default()
+        });
+        cached.value.store(3, SeqCst);
+        live.value.store(4, SeqCst);
+        let mut so = ScaledObject::new(
+            "so",
+            "ns",
+            "web",
+            vec![
+                Trigger::new("a", [("k", "v")]),
+                Trigger::new("b", [("k", "v")]),
+            ],
+        );
+        if let Some(t) = so.spec.triggers.first_mut() {
+            t.use_cached_metrics = true;
+        }
+        let target = Arc::new(InMemoryScaleTarget::new(false));
+        target.insert(
+            TargetKey {
+                namespace: "ns".into(),
+                kind: "Deployment".into(),
+                name: "web".into(),
+            },
+            1,
+        );
+        let mut engine = Engine::with_memory_target(EngineConfig::default(), target);
+        let id = match engine.add(so, vec![cached.clone(), live.clone()]) {
+            Ok(id) => id,
+            Err(e) => return Outcome::Fail(e.to_string()),
+        };
+        engine.run_for(std::time::Duration::from_secs(1)).await;
+        cached.value.store(30, SeqCst);
+        live.value.store(40, SeqCst);
+        let mut c = Checks::default();
+        let values = |m: Vec<MetricValue>| {
+            m.into_iter()
+                .map(|v| (v.metric_name, v.value_milli / 1000))
+                .collect::<Vec<_>>()
+        };
+        match engine.adapter_metrics(id).await {
+            Ok(m) => c.eq(
+                "cached record vs live read",
+                values(m),
+                vec![("s0-cached".into(), 3), ("s1-live".into(), 40)],
+            ),
+            Err(e) => c.fail(e.to_string()),
+        }
+        live.failing.store(true, SeqCst);
+        engine.run_for(std::time::Duration::from_secs(30)).await;
+        match engine.adapter_metrics(id).await {
+            Ok(m) => c.eq(
+                "cached record survives the other trigger's error",
+                values(m),
+                vec![("s0-cached".into(), 30)],
+            ),
+            Err(e) => c.fail(e.to_string()),
+        }
+        c.outcome()
+    })
 }
