@@ -124,7 +124,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while let Some(off) = bytes
         .get(i..)
-        .and_then(|rest| rest.iter().position(|b| SPECIAL[usize::from(*b)]))
+        .and_then(|rest| rest.iter().position(|b| special(*b)))
     {
         i += off;
         let b = bytes.get(i).copied().unwrap_or(0);
@@ -172,21 +172,9 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
 
 /// Bytes that need attention in a string: control characters, `"`, `\\`, `<`, `>`, `&`, and
 /// 0xE2 (the lead byte of U+2028/U+2029).
-static SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t[b'<' as usize] = true;
-    t[b'>' as usize] = true;
-    t[b'&' as usize] = true;
-    t[0xe2] = true;
-    t
-};
+const fn special(b: u8) -> bool {
+    matches!(b, 0..=0x1f | b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2)
+}
 
 /// Go's `json.MarshalIndent(v, "", "  ")` of a map-shaped value (keys sorted), without a
 /// trailing newline.
