@@ -82,7 +82,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
         best = best.min(t.elapsed());
         last = Some(r);
     }
-    (best, last.unwrap_or_else(|| f()))
+    (best, last.unwrap_or_else(f))
 }
 
 fn main() -> Result<(), String> {
