@@ -451,11 +451,10 @@ fn restore_items(_: &Table, c: &Case) -> Outcome {
             .iter()
             .map(|i| {
                 let mut s = serde_json::json!({"action": i.action, "itemExists": i.item_exists});
-                if !i.created_name.is_empty() {
-                    if let Some(o) = s.as_object_mut() {
+                if !i.created_name.is_empty()
+                    && let Some(o) = s.as_object_mut() {
                         o.insert("createdName".into(), i.created_name.clone().into());
                     }
-                }
                 serde_json::json!({"resource": i.resource, "namespace": i.namespace, "name": i.name, "status": s}).to_string()
             })
             .collect();
