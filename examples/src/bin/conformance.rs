@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         let reports = match conformance::run_file(file) {
             Ok(r) => r,
             Err(e) => {
-                unsupported.push(format!("{e}"));
+                unsupported.push(e);
                 continue;
             }
         };
