@@ -41,14 +41,31 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
 }
 
 fn write_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
+    let start = out.len();
     out.push(b'{');
-    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-    if !entries
-        .windows(2)
-        .all(|w| matches!(w, [a, b] if a.0.as_bytes() <= b.0.as_bytes()))
-    {
-        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // serde_json's default map iterates in byte order already; a map that does not (the
+    // `preserve_order` feature) is detected on the way and re-encoded sorted.
+    let mut prev: Option<&String> = None;
+    for (k, v) in m {
+        if let Some(p) = prev {
+            if p.as_bytes() > k.as_bytes() {
+                out.truncate(start);
+                return write_object_sorted(out, m);
+            }
+            out.push(b',');
+        }
+        prev = Some(k);
+        write_string(out, k);
+        out.push(b':');
+        write_value(out, v);
     }
+    out.push(b'}');
+}
+
+fn write_object_sorted(out: &mut Vec<u8>, m: &Map<String, Value>) {
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    out.push(b'{');
     for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -61,12 +78,13 @@ fn write_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
 }
 
 fn write_number(out: &mut Vec<u8>, n: &Number) {
+    use std::io::Write as _;
     if let Some(i) = n.as_i64() {
-        out.extend_from_slice(i.to_string().as_bytes());
+        let _ = write!(out, "{i}");
     } else if let Some(f) = n.as_f64() {
         write_float(out, f);
     } else {
-        out.extend_from_slice(n.to_string().as_bytes());
+        let _ = write!(out, "{n}");
     }
 }
 
@@ -103,53 +121,59 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    let flush = |out: &mut Vec<u8>, from: usize, to: usize| {
-        if let Some(chunk) = bytes.get(from..to) {
-            out.extend_from_slice(chunk);
-        }
-    };
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0x08 => Some(b"\\b"),
-            0x0c => Some(b"\\f"),
-            _ => None,
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|b| special(*b)))
+    {
+        i += off;
+        let b = bytes.get(i).copied().unwrap_or(0);
+        let mut len = 1;
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0xe2 => match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(0x80), Some(0xa8)) => {
+                    len = 3;
+                    b"\\u2028"
+                }
+                (Some(0x80), Some(0xa9)) => {
+                    len = 3;
+                    b"\\u2029"
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
+            _ => {
+                out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+                out.extend_from_slice(b"\\u00");
+                out.extend(HEX.get(usize::from(b >> 4)));
+                out.extend(HEX.get(usize::from(b & 0xf)));
+                i += 1;
+                start = i;
+                continue;
+            }
         };
-        if let Some(e) = esc {
-            flush(out, start, i);
-            out.extend_from_slice(e);
-            i += 1;
-            start = i;
-        } else if b < 0x20 || b == b'<' || b == b'>' || b == b'&' {
-            flush(out, start, i);
-            out.extend_from_slice(b"\\u00");
-            out.extend(HEX.get(usize::from(b >> 4)));
-            out.extend(HEX.get(usize::from(b & 0xf)));
-            i += 1;
-            start = i;
-        } else if b == 0xe2
-            && bytes.get(i + 1) == Some(&0x80)
-            && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9))
-        {
-            flush(out, start, i);
-            out.extend_from_slice(if bytes.get(i + 2) == Some(&0xa8) {
-                b"\\u2028"
-            } else {
-                b"\\u2029"
-            });
-            i += 3;
-            start = i;
-        } else {
-            i += 1;
-        }
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.extend_from_slice(esc);
+        i += len;
+        start = i;
     }
-    flush(out, start, bytes.len());
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// Bytes that need attention in a string: control characters, `"`, `\\`, `<`, `>`, `&`, and
+/// 0xE2 (the lead byte of U+2028/U+2029).
+const fn special(b: u8) -> bool {
+    matches!(b, 0..=0x1f | b'"' | b'\\' | b'<' | b'>' | b'&' | 0xe2)
 }
 
 /// Go's `json.MarshalIndent(v, "", "  ")` of a map-shaped value (keys sorted), without a
@@ -216,7 +240,7 @@ mod tests {
             Value::String("<a href=\"x\">&amp;</a>\u{2028}\u{2029}\u{1}\u{7f}/é\u{8}\u{c}".into());
         assert_eq!(
             enc(v),
-            r#""\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e\u2028\u2029\u0001/é\b\f""#
+            "\"\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e\\u2028\\u2029\\u0001\u{7f}/é\\b\\f\""
         );
     }
 

@@ -35,9 +35,7 @@ pub fn gzip_json(v: &Value) -> Result<Vec<u8>, Error> {
 
 /// Gzips bytes with Go's header (`1f 8b 08 00 00000000 00 ff`).
 pub fn gzip_bytes(body: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut gz = flate2::GzBuilder::new()
-        .operating_system(255)
-        .write(Vec::new(), flate2::Compression::default());
+    let mut gz = crate::archive::compressor::go_gzip(Vec::new(), 6);
     gz.write_all(body).map_err(|e| Error::io("gzip", e))?;
     gz.finish().map_err(|e| Error::io("gzip", e))
 }

@@ -223,3 +223,19 @@ fn no_directory_entries_and_version_first() {
         ]
     );
 }
+
+#[test]
+fn pipelined_writer_emits_the_same_bytes() {
+    let obj = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"}, "data": {"k": "v".repeat(300)}});
+    let run = |mut w: ArchiveWriter<Vec<u8>>| {
+        w.write_version().unwrap();
+        for i in 0..2000 {
+            w.write_item("configmaps", "n", &format!("c{i}"), "v1", "v1", &obj)
+                .unwrap();
+        }
+        w.finish().unwrap()
+    };
+    let inline = run(ArchiveWriter::new(Vec::new(), WriterOptions::at(MTIME)));
+    let piped = run(ArchiveWriter::new_pipelined(Vec::new(), WriterOptions::at(MTIME)).unwrap());
+    assert_eq!(inline, piped);
+}

@@ -1,6 +1,7 @@
 //! The backup tarball: paths, tar framing, the streaming writer, hardened readers and
 //! Velero's directory parser.
 
+pub mod compressor;
 pub mod paths;
 pub mod reader;
 pub mod tar;

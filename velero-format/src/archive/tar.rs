@@ -40,14 +40,20 @@ fn put_str(block: &mut [u8], off: usize, len: usize, s: &[u8]) {
     }
 }
 
-/// Go's `formatOctal`: zero-padded octal leaving room for a NUL terminator.
+/// Go's `formatOctal` for values that fit: zero-padded octal digits, then a NUL terminator.
 fn put_octal(block: &mut [u8], off: usize, len: usize, x: u64) {
-    let s = format!("{x:o}");
-    let mut padded = format!("{}{s}", "0".repeat((len - 1).saturating_sub(s.len())));
-    if padded.len() < len {
-        padded.push('\0'); // Go's formatString NUL-terminates shorter strings
+    let Some(field) = block.get_mut(off..off + len) else {
+        return;
+    };
+    let mut v = x;
+    let digits = len.saturating_sub(1);
+    for slot in field.iter_mut().take(digits).rev() {
+        *slot = b'0' + (v & 7) as u8;
+        v >>= 3;
     }
-    put_str(block, off, len, padded.as_bytes());
+    if let Some(nul) = field.get_mut(digits) {
+        *nul = 0;
+    }
 }
 
 fn fits_octal(len: usize, x: u64) -> bool {

@@ -4,8 +4,10 @@
 pub mod actions;
 pub mod cluster;
 pub mod engine;
+mod infer;
 mod spec;
 
 pub use cluster::ClusterSnapshot;
 pub use engine::{BackedUpItem, BackupRequest, BackupResult, BackupSink, backup};
+pub use infer::flatten_lists;
 pub use spec::BackupSpec;

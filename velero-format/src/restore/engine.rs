@@ -584,3 +584,41 @@ pub fn create_merge_patch(from: &Value, to: &Value) -> Value {
         (_, b) => b.clone(),
     }
 }
+
+/// Discovery inferred from a backup: one resource per resource directory, its kind and version
+/// from the first item, namespaced when items sit under `namespaces/`.
+pub fn discovery_from_archive(archive: &ArchiveIndex) -> Result<Discovery, Error> {
+    let mut out = Vec::new();
+    for (dir, items) in archive.parse()? {
+        let gr = GroupResource::parse(&dir);
+        let first = items
+            .items_by_namespace
+            .iter()
+            .find_map(|(ns, names)| names.first().map(|n| (ns.clone(), n.clone())));
+        let (api_version, kind) = first
+            .and_then(|(ns, n)| archive.item(&item_file_path("", &dir, &ns, &n)).ok())
+            .map(|o| {
+                let s = |k: &str| {
+                    o.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (s("apiVersion"), s("kind"))
+            })
+            .unwrap_or_default();
+        out.push(crate::discovery::ApiResource {
+            group: gr.group.clone(),
+            version: api_version
+                .rsplit_once('/')
+                .map_or(api_version.as_str(), |(_, v)| v)
+                .to_owned(),
+            name: gr.resource.clone(),
+            kind,
+            short_names: vec![],
+            singular: String::new(),
+            namespaced: items.items_by_namespace.keys().any(|k| !k.is_empty()),
+        });
+    }
+    Ok(Discovery::new(out))
+}

@@ -125,10 +125,16 @@ fn file_list(_: &Table, c: &Case) -> Outcome {
     check_files(&c.data, strings(&c.data, "wantTarballFiles"))
 }
 
+fn insert(obj: &mut Value, key: &str, v: Value) {
+    if let Some(o) = obj.as_object_mut() {
+        o.insert(key.to_owned(), v);
+    }
+}
+
 fn object(api_version: &str, kind: &str, ns: &str, name: &str) -> Value {
     let mut meta = json!({"name": name});
     if !ns.is_empty() {
-        meta["namespace"] = ns.into();
+        insert(&mut meta, "namespace", ns.into());
     }
     json!({"apiVersion": api_version, "kind": kind, "metadata": meta})
 }
@@ -203,7 +209,11 @@ fn matches_contents(t: &Table, c: &Case) -> Outcome {
     };
     let pv = |name: &str, ns: &str, claim: &str| {
         let mut o = object("v1", "PersistentVolume", "", name);
-        o["spec"] = json!({"claimRef": {"namespace": ns, "name": claim}});
+        insert(
+            &mut o,
+            "spec",
+            json!({"claimRef": {"namespace": ns, "name": claim}}),
+        );
         o
     };
     let case = json!({

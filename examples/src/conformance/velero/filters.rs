@@ -314,10 +314,10 @@ fn resolve_namespace_list(t: &Table, c: &Case) -> Outcome {
     let d = &c.data;
     let mut f = nie(d);
     let mut k = Checks::default();
-    if b(d, "preExpandWildcards") {
-        if let Err(e) = f.expand() {
-            return Outcome::Fail(format!("expand: {e}"));
-        }
+    if b(d, "preExpandWildcards")
+        && let Err(e) = f.expand()
+    {
+        return Outcome::Fail(format!("expand: {e}"));
     }
     let res = f.resolve_namespace_list();
     if t.name == "TestResolveNamespaceListError" {

@@ -405,10 +405,8 @@ fn strip(mut v: Value, creation: bool) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.remove("status");
     }
-    if creation {
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("creationTimestamp");
-        }
+    if creation && let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("creationTimestamp");
     }
     v
 }
@@ -453,9 +451,10 @@ fn restore_items(_: &Table, c: &Case) -> Outcome {
             .iter()
             .map(|i| {
                 let mut s = serde_json::json!({"action": i.action, "itemExists": i.item_exists});
-                if !i.created_name.is_empty() {
-                    s["createdName"] = i.created_name.clone().into();
-                }
+                if !i.created_name.is_empty()
+                    && let Some(o) = s.as_object_mut() {
+                        o.insert("createdName".into(), i.created_name.clone().into());
+                    }
                 serde_json::json!({"resource": i.resource, "namespace": i.namespace, "name": i.name, "status": s}).to_string()
             })
             .collect();
