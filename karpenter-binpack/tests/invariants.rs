@@ -22,7 +22,14 @@ struct PodSpec {
 }
 
 fn pod_strategy() -> impl Strategy<Value = PodSpec> {
-    (50u32..3000, 64u32..6000, proptest::option::of(proptest::bool::ANY), proptest::bool::ANY, proptest::bool::weighted(0.2), proptest::bool::weighted(0.3))
+    (
+        50u32..3000,
+        64u32..6000,
+        proptest::option::of(proptest::bool::ANY),
+        proptest::bool::ANY,
+        proptest::bool::weighted(0.2),
+        proptest::bool::weighted(0.3),
+    )
         // spread pods carry no node selector: with nodeAffinityPolicy Honor a selector makes a
         // different group with its own counts, and the skew invariant is per group
         .prop_map(|(cpu_m, mem_mi, arch, tolerates, anti, spread)| PodSpec {
