@@ -2,3 +2,4 @@
 //! suite runs the vectors through exactly the code the `conformance` binary uses.
 
 pub mod conformance;
+pub mod walkthrough;

@@ -5,13 +5,23 @@
 //! `conformance_unsupported.txt` beside this file; a listed table that has become supported
 //! fails too, so the list stays honest.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use examples::conformance::{self, Outcome};
 
 fn vectors(area: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("conformance").join(area)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("conformance")
+        .join(area)
 }
 
 fn listed_unsupported(area: &str) -> BTreeSet<String> {
@@ -19,7 +29,11 @@ fn listed_unsupported(area: &str) -> BTreeSet<String> {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once(" — ").map(|(k, _)| k.trim().to_owned()).or(Some(l.to_owned())))
+        .filter_map(|l| {
+            l.split_once(" — ")
+                .map(|(k, _)| k.trim().to_owned())
+                .or(Some(l.to_owned()))
+        })
         .filter(|k| k.starts_with(&format!("{area}/")))
         .collect()
 }
@@ -31,7 +45,11 @@ fn run_area(area: &str) {
     let mut unsupported = BTreeSet::new();
     let mut passed = 0;
     for file in files {
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
         for t in conformance::run_file(&file).expect("vector file parses") {
             match &t.cases {
                 Err(_) => {
@@ -40,7 +58,9 @@ fn run_area(area: &str) {
                 Ok(cases) => {
                     for c in cases {
                         match &c.outcome {
-                            Outcome::Fail(d) => failures.push(format!("{stem} {} {}: {d}", t.table, c.case)),
+                            Outcome::Fail(d) => {
+                                failures.push(format!("{stem} {} {}: {d}", t.table, c.case))
+                            }
                             Outcome::Pass => passed += 1,
                             Outcome::Skip(_) => {}
                         }
@@ -49,12 +69,23 @@ fn run_area(area: &str) {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     let listed = listed_unsupported(area);
     let newly: Vec<_> = unsupported.difference(&listed).collect();
     let fixed: Vec<_> = listed.difference(&unsupported).collect();
-    assert!(newly.is_empty(), "unsupported tables not listed in conformance_unsupported.txt: {newly:?}");
-    assert!(fixed.is_empty(), "tables listed as unsupported now run; remove them from the list: {fixed:?}");
+    assert!(
+        newly.is_empty(),
+        "unsupported tables not listed in conformance_unsupported.txt: {newly:?}"
+    );
+    assert!(
+        fixed.is_empty(),
+        "tables listed as unsupported now run; remove them from the list: {fixed:?}"
+    );
     eprintln!("{area}: {passed} cases passed");
 }
 

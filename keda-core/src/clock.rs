@@ -6,7 +6,19 @@
 /// clock in simulations and tests, `tokio::time::Instant` converted at the edge in real
 /// controllers. Go's zero time (used by upstream fixtures for "infinitely old") is
 /// [`Instant::ZERO`] when `now` is far from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Instant(pub i64);
 
 impl Instant {

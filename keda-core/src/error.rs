@@ -33,6 +33,31 @@ pub enum Error {
         /// Comma-separated list of supported values.
         supported: String,
     },
+    /// A field may not be set in this context.
+    #[error("{field}: Forbidden: {message}")]
+    Forbidden {
+        /// JSON path of the field.
+        field: String,
+        /// Why it is forbidden.
+        message: String,
+    },
+    /// Several validation errors, in the order they were found (Kubernetes' `ErrorList`).
+    #[error("{}", join(.0))]
+    Many(Vec<Error>),
+    /// A trigger parameter is missing or invalid (KEDA's typed metadata parser); the message is KEDA's.
+    #[error("{message}")]
+    TriggerParam {
+        /// The parameter's name (aliases joined with `,`).
+        param: String,
+        /// What is wrong, as KEDA words it (names the parameter and the value).
+        message: String,
+    },
+    /// A document has a field its schema does not declare (strict field validation).
+    #[error("{field}: unknown field")]
+    UnknownField {
+        /// JSON path of the unknown field.
+        field: String,
+    },
     /// A document could not be parsed.
     #[error("parse error: {0}")]
     Parse(String),
@@ -78,19 +103,43 @@ impl std::fmt::Display for ScalerErrorKind {
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
-    pub fn invalid(field: impl Into<String>, value: impl ToString, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), value: value.to_string(), message: message.into() }
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl ToString,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            value: value.to_string(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Required`].
     pub fn required(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Required { field: field.into(), message: message.into() }
+        Self::Required {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Scaler`].
-    pub fn scaler(scaler: impl Into<String>, kind: ScalerErrorKind, message: impl Into<String>) -> Self {
-        Self::Scaler { scaler: scaler.into(), kind, message: message.into() }
+    pub fn scaler(
+        scaler: impl Into<String>,
+        kind: ScalerErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Scaler {
+            scaler: scaler.into(),
+            kind,
+            message: message.into(),
+        }
     }
+}
+
+fn join(errs: &[Error]) -> String {
+    let parts: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(", "))
 }
 
 /// `Result` with [`Error`] as the default error.

@@ -12,7 +12,9 @@ use std::time::Duration;
 use crate::Result;
 
 /// How a metric's target is expressed to the HPA (`metricType` on a KEDA trigger).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum MetricTargetType {
     /// Target per pod: the HPA divides the metric by the replica count (KEDA's default).
     #[default]
@@ -97,7 +99,11 @@ pub struct ScalerConfig {
 impl std::fmt::Debug for ScalerConfig {
     /// Auth parameter values and resolved environment values are redacted: they may be secrets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redact = |m: &BTreeMap<String, String>| m.keys().map(|k| (k.clone(), "<redacted>")).collect::<BTreeMap<_, _>>();
+        let redact = |m: &BTreeMap<String, String>| {
+            m.keys()
+                .map(|k| (k.clone(), "<redacted>"))
+                .collect::<BTreeMap<_, _>>()
+        };
         f.debug_struct("ScalerConfig")
             .field("scalable_object_name", &self.scalable_object_name)
             .field("scalable_object_namespace", &self.scalable_object_namespace)
@@ -135,6 +141,12 @@ pub trait Scaler: Send + Sync + std::fmt::Debug {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
@@ -144,10 +156,20 @@ mod tests {
     #[async_trait::async_trait]
     impl Scaler for Fixed {
         fn metric_specs(&self) -> Vec<ScalerMetricSpec> {
-            vec![ScalerMetricSpec { metric_name: "s0-fixed".into(), target_type: MetricTargetType::AverageValue, target_milli: 1000 }]
+            vec![ScalerMetricSpec {
+                metric_name: "s0-fixed".into(),
+                target_type: MetricTargetType::AverageValue,
+                target_milli: 1000,
+            }]
         }
         async fn metrics_and_activity(&self, metric_name: &str) -> Result<MetricsAndActivity> {
-            Ok(MetricsAndActivity { values: vec![MetricValue { metric_name: metric_name.into(), value_milli: self.0 }], active: self.0 > 0 })
+            Ok(MetricsAndActivity {
+                values: vec![MetricValue {
+                    metric_name: metric_name.into(),
+                    value_milli: self.0,
+                }],
+                active: self.0 > 0,
+            })
         }
     }
 
@@ -165,9 +187,13 @@ mod tests {
     fn config_debug_redacts_secrets() {
         let mut cfg = ScalerConfig::default();
         cfg.auth_params.insert("password".into(), "hunter2".into());
-        cfg.resolved_env.insert("REDIS_PASSWORD".into(), "s3cret".into());
+        cfg.resolved_env
+            .insert("REDIS_PASSWORD".into(), "s3cret".into());
         let shown = format!("{cfg:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
         assert!(shown.contains("password"));
     }
 }

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         let reports = match conformance::run_file(file) {
             Ok(r) => r,
             Err(e) => {
-                unsupported.push(format!("{e}"));
+                unsupported.push(e);
                 continue;
             }
         };
@@ -63,8 +63,11 @@ fn main() -> ExitCode {
                     println!("{line}");
                 }
             } else {
-                let failing: Vec<&str> =
-                    cases.iter().filter(|c| matches!(c.outcome, Outcome::Fail(_))).map(|c| c.case.as_str()).collect();
+                let failing: Vec<&str> = cases
+                    .iter()
+                    .filter(|c| matches!(c.outcome, Outcome::Fail(_)))
+                    .map(|c| c.case.as_str())
+                    .collect();
                 let mut line = format!(
                     "{} {}: {} passed, {} failed, {} skipped",
                     file.display(),
@@ -89,5 +92,9 @@ fn main() -> ExitCode {
     if !args.json {
         println!("{passed} passed, {failed} failed, {skipped} skipped");
     }
-    if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

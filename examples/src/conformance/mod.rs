@@ -111,7 +111,9 @@ impl TableReport {
     }
 
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
-        self.cases.as_ref().map_or(0, |c| c.iter().filter(|r| f(&r.outcome)).count())
+        self.cases
+            .as_ref()
+            .map_or(0, |c| c.iter().filter(|r| f(&r.outcome)).count())
     }
 }
 
@@ -152,57 +154,140 @@ pub fn tables_of(file: &Path, doc: &Value) -> Result<Vec<Table>, String> {
     let case_of = |i: usize, c: &Value, name_keys: &[&str]| Case {
         id: name_keys
             .iter()
-            .find_map(|k| c.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned))
-            .or_else(|| c.get("index").and_then(Value::as_i64).map(|n| format!("#{n}")))
+            .find_map(|k| {
+                c.get(*k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            })
+            .or_else(|| {
+                c.get("index")
+                    .and_then(Value::as_i64)
+                    .map(|n| format!("#{n}"))
+            })
             .unwrap_or_else(|| format!("#{i}")),
         data: c.clone(),
     };
     let mut tables: Vec<Table> = Vec::new();
     let mut push = |format: Format, name: String, doc: &Value, meta: Value, case: Option<Case>| {
-        if let Some(t) = tables.iter_mut().find(|t| t.name == name && t.format == format) {
+        if let Some(t) = tables
+            .iter_mut()
+            .find(|t| t.name == name && t.format == format)
+        {
             t.cases.extend(case);
         } else {
             let cases = case.into_iter().collect();
-            tables.push(Table { file: file.to_owned(), format, name, doc: doc.clone(), meta, cases });
+            tables.push(Table {
+                file: file.to_owned(),
+                format,
+                name,
+                doc: doc.clone(),
+                meta,
+                cases,
+            });
         }
     };
     if let Some(groups) = obj.get("groups").and_then(Value::as_array) {
         let d = without("groups");
         for g in groups {
-            let name = g.get("test").and_then(Value::as_str).ok_or("group without `test`")?.to_owned();
+            let name = g
+                .get("test")
+                .and_then(Value::as_str)
+                .ok_or("group without `test`")?
+                .to_owned();
             let mut meta = g.clone();
             if let Some(m) = meta.as_object_mut() {
                 m.remove("cases");
             }
-            let cases = g.get("cases").and_then(Value::as_array).cloned().unwrap_or_default();
+            let cases = g
+                .get("cases")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             push(Format::Velero, name.clone(), &d, meta.clone(), None);
             for (i, c) in cases.iter().enumerate() {
-                push(Format::Velero, name.clone(), &d, meta.clone(), Some(case_of(i, c, &["name", "desc", "description"])));
+                push(
+                    Format::Velero,
+                    name.clone(),
+                    &d,
+                    meta.clone(),
+                    Some(case_of(i, c, &["name", "desc", "description"])),
+                );
             }
         }
     } else if obj.contains_key("tables") || obj.contains_key("manual_cases") {
         let d = without("tables");
-        for t in obj.get("tables").and_then(Value::as_array).into_iter().flatten() {
-            let name = t.get("table").and_then(Value::as_str).ok_or("table without `table`")?.to_owned();
+        for t in obj
+            .get("tables")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = t
+                .get("table")
+                .and_then(Value::as_str)
+                .ok_or("table without `table`")?
+                .to_owned();
             let mut meta = t.clone();
             if let Some(m) = meta.as_object_mut() {
                 m.remove("cases");
             }
-            for (i, c) in t.get("cases").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                push(Format::Keda, name.clone(), &d, meta.clone(), Some(case_of(i, c, &["name", "comment"])));
+            for (i, c) in t
+                .get("cases")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                push(
+                    Format::Keda,
+                    name.clone(),
+                    &d,
+                    meta.clone(),
+                    Some(case_of(i, c, &["name", "comment"])),
+                );
             }
         }
-        let title = obj.get("title").and_then(Value::as_str).unwrap_or("untitled");
-        for (i, c) in obj.get("manual_cases").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let title = obj
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("untitled");
+        for (i, c) in obj
+            .get("manual_cases")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let group = c.get("test").and_then(Value::as_str).unwrap_or(title);
             let name = format!("manual:{group}");
-            push(Format::Keda, name, &d, Value::Null, Some(case_of(i, c, &["it", "name", "function", "rule", "strategy"])));
+            push(
+                Format::Keda,
+                name,
+                &d,
+                Value::Null,
+                Some(case_of(
+                    i,
+                    c,
+                    &["it", "name", "function", "rule", "strategy"],
+                )),
+            );
         }
     } else if let Some(cases) = obj.get("cases").and_then(Value::as_array) {
         let d = without("cases");
         for (i, c) in cases.iter().enumerate() {
-            let name = c.get("test").and_then(Value::as_str).ok_or("case without `test`")?.to_owned();
-            push(Format::Hpa, name, &d, Value::Null, Some(case_of(i, c, &["case"])));
+            let name = c
+                .get("test")
+                .and_then(Value::as_str)
+                .ok_or("case without `test`")?
+                .to_owned();
+            push(
+                Format::Hpa,
+                name,
+                &d,
+                Value::Null,
+                Some(case_of(i, c, &["case"])),
+            );
         }
     } else {
         return Err("unrecognised vector format (no `cases`, `tables` or `groups`)".into());
@@ -228,11 +313,20 @@ pub fn run_table(table: &Table) -> TableReport {
             .map(|c| {
                 let outcome = std::panic::catch_unwind(|| h(table, c))
                     .unwrap_or_else(|_| Outcome::Fail("handler panicked".into()));
-                CaseReport { file: table.file.clone(), table: table.name.clone(), case: c.id.clone(), outcome }
+                CaseReport {
+                    file: table.file.clone(),
+                    table: table.name.clone(),
+                    case: c.id.clone(),
+                    outcome,
+                }
             })
             .collect()
     });
-    TableReport { file: table.file.clone(), table: table.name.clone(), cases }
+    TableReport {
+        file: table.file.clone(),
+        table: table.name.clone(),
+        cases,
+    }
 }
 
 /// Reads and runs every table of one file.
@@ -268,7 +362,11 @@ pub(crate) mod check {
 
         /// The outcome.
         pub(crate) fn outcome(self) -> Outcome {
-            if self.0.is_empty() { Outcome::Pass } else { Outcome::Fail(self.0.join("; ")) }
+            if self.0.is_empty() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail(self.0.join("; "))
+            }
         }
     }
 
@@ -288,7 +386,11 @@ pub(crate) mod check {
     }
 
     /// `v[key]` deserialized, with the key in the error.
-    pub(crate) fn parse_at<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Result<T, String> {
-        serde_json::from_value(v.get(key).cloned().unwrap_or(Value::Null)).map_err(|e| format!("input `{key}`: {e}"))
+    pub(crate) fn parse_at<T: serde::de::DeserializeOwned>(
+        v: &Value,
+        key: &str,
+    ) -> Result<T, String> {
+        serde_json::from_value(v.get(key).cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("input `{key}`: {e}"))
     }
 }
