@@ -174,13 +174,11 @@ pub fn is_generic(p: &crate::pod::Pod) -> bool {
         && p.host_ports().is_empty()
 }
 
+/// A packed node: pod indices and summed requests.
+type Node = (Vec<usize>, ResVec);
+
 /// First-fit-decreasing of `items` (indices into `reqs`) into nodes of allocatable `cap`.
-fn ffd(
-    items: &mut [usize],
-    reqs: &[ResVec],
-    cap: &ResVec,
-    nres: usize,
-) -> Vec<(Vec<usize>, ResVec)> {
+fn ffd(items: &mut [usize], reqs: &[ResVec], cap: &ResVec, nres: usize) -> Vec<Node> {
     let key = |i: usize| {
         reqs.get(i).map(|r| {
             (
@@ -189,8 +187,8 @@ fn ffd(
             )
         })
     };
-    items.sort_by(|&a, &b| key(b).cmp(&key(a)));
-    let mut open: Vec<(Vec<usize>, ResVec)> = Vec::new();
+    items.sort_by_key(|&i| std::cmp::Reverse(key(i)));
+    let mut open: Vec<Node> = Vec::new();
     for &i in items.iter() {
         let Some(r) = reqs.get(i) else { continue };
         match open.iter_mut().find(|(_, used)| used.fits_with(r, cap)) {
@@ -217,7 +215,7 @@ fn balance(
     cap: &ResVec,
     n: usize,
     nres: usize,
-) -> (Vec<(Vec<usize>, ResVec)>, Vec<usize>) {
+) -> (Vec<Node>, Vec<usize>) {
     let norm = |r: &ResVec| {
         cap.0
             .iter()
@@ -230,8 +228,7 @@ fn balance(
         let (ra, rb) = (reqs.get(a).map_or(0.0, norm), reqs.get(b).map_or(0.0, norm));
         rb.total_cmp(&ra)
     });
-    let mut nodes: Vec<(Vec<usize>, ResVec)> =
-        (0..n).map(|_| (Vec::new(), ResVec::zeros(nres))).collect();
+    let mut nodes: Vec<Node> = (0..n).map(|_| (Vec::new(), ResVec::zeros(nres))).collect();
     let mut left = Vec::new();
     for &i in items.iter() {
         let Some(r) = reqs.get(i) else { continue };
@@ -269,7 +266,7 @@ pub fn pack(m: &mut Model, pool: usize, pods: &[(usize, ResVec)]) -> Result<Vec<
     };
     let (pool_reqs, eff) = (p.reqs.clone(), p.eff_alloc.clone());
     let mut remaining: Vec<usize> = (0..pods.len()).collect();
-    let mut bins: Vec<(Vec<usize>, ResVec)> = Vec::new();
+    let mut bins: Vec<Node> = Vec::new();
     for _round in 0..8 {
         if remaining.is_empty() {
             break;
@@ -356,7 +353,7 @@ pub fn pack(m: &mut Model, pool: usize, pods: &[(usize, ResVec)]) -> Result<Vec<
     if !remaining.is_empty() {
         // residual: first-fit decreasing into the largest type of the pool, or into each type
         // the LP uses; keep the cheaper after shrinking
-        let mut best: Option<(f64, Vec<(Vec<usize>, ResVec)>)> = None;
+        let mut best: Option<(f64, Vec<Node>)> = None;
         let largest = p
             .types
             .iter()
