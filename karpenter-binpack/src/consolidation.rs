@@ -181,12 +181,10 @@ pub fn consolidate(
             .labels
             .get(labels::NODEPOOL)
             .and_then(|p| pool_index.get(p.as_str()))
+            && n.node.initialized()
+            && let Some(c) = counted.get_mut(pi)
         {
-            if n.node.initialized() {
-                if let Some(c) = counted.get_mut(pi) {
-                    *c += 1;
-                }
-            }
+            *c += 1;
         }
     }
     let mut budget: FxHashMap<(usize, Reason), usize> = FxHashMap::default();

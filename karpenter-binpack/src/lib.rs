@@ -15,6 +15,7 @@ pub mod intern;
 pub mod model;
 pub mod node;
 pub mod nodepool;
+pub mod optimize;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;

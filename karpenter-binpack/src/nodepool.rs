@@ -168,7 +168,7 @@ pub fn parse_duration(field: &str, s: &str) -> crate::Result<u64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

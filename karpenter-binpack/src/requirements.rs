@@ -465,7 +465,7 @@ impl Requirements {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    if !ra.intersects(rb, interner) && !(ra.is_negative() && rb.is_negative()) {
+                    if !(ra.intersects(rb, interner) || ra.is_negative() && rb.is_negative()) {
                         return Err(Incompatible::Conflict(*ka));
                     }
                     i += 1;

@@ -275,26 +275,25 @@ impl Sim<'_> {
                 .metadata
                 .labels
                 .get(crate::requirements::labels::NODEPOOL)
+                && let Some(pi) = self.m.pools.iter().position(|p| &p.name == pool)
             {
-                if let Some(pi) = self.m.pools.iter().position(|p| &p.name == pool) {
-                    let cap_list: &ResourceList = if cn.node.status.capacity.is_empty() {
-                        &cn.node.status.allocatable
-                    } else {
-                        &cn.node.status.capacity
-                    };
-                    let cap = ResVec::from_sparse(
-                        &self
-                            .m
-                            .res
-                            .parse_list(&format!("{f}.status.capacity"), cap_list)?,
-                        nres,
-                    );
-                    if let Some(Some(l)) = self.remaining_limits.get_mut(pi) {
-                        l.sub(&cap);
-                    }
-                    if let Some(Some(n)) = self.remaining_nodes.get_mut(pi) {
-                        *n = (*n - 1).max(0);
-                    }
+                let cap_list: &ResourceList = if cn.node.status.capacity.is_empty() {
+                    &cn.node.status.allocatable
+                } else {
+                    &cn.node.status.capacity
+                };
+                let cap = ResVec::from_sparse(
+                    &self
+                        .m
+                        .res
+                        .parse_list(&format!("{f}.status.capacity"), cap_list)?,
+                    nres,
+                );
+                if let Some(Some(l)) = self.remaining_limits.get_mut(pi) {
+                    l.sub(&cap);
+                }
+                if let Some(Some(n)) = self.remaining_nodes.get_mut(pi) {
+                    *n = (*n - 1).max(0);
                 }
             }
             self.slots.push(Slot {
@@ -1074,16 +1073,16 @@ impl Sim<'_> {
         if let Some(t) = untolerated(&pool.taints, &class.tolerations, var.tolerate_pns) {
             return Err((PERMANENT, Reason::Taint(t.clone())));
         }
-        if !var.reqs.is_empty() {
-            if let Err(e) = claim.reqs.compatible(&var.reqs, interner, &|k| {
+        if !var.reqs.is_empty()
+            && let Err(e) = claim.reqs.compatible(&var.reqs, interner, &|k| {
                 crate::requirements::is_well_known(interner.resolve(k))
-            }) {
-                let (permanent, key) = match e {
-                    Incompatible::Undefined(k) => (false, k),
-                    Incompatible::Conflict(k) => (true, k),
-                };
-                return Err((Fail { permanent }, Reason::Incompatible(key)));
-            }
+            })
+        {
+            let (permanent, key) = match e {
+                Incompatible::Undefined(k) => (false, k),
+                Incompatible::Conflict(k) => (true, k),
+            };
+            return Err((Fail { permanent }, Reason::Incompatible(key)));
         }
         if class
             .ports

@@ -75,8 +75,8 @@ pub fn untolerated<'a>(
     tolerate_prefer_no_schedule: bool,
 ) -> Option<&'a Taint> {
     taints.iter().find(|t| {
-        !(tolerate_prefer_no_schedule && t.effect == PREFER_NO_SCHEDULE)
-            && !tolerations.iter().any(|tol| tol.tolerates(t))
+        !(tolerations.iter().any(|tol| tol.tolerates(t))
+            || tolerate_prefer_no_schedule && t.effect == PREFER_NO_SCHEDULE)
     })
 }
 

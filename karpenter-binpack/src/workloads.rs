@@ -172,8 +172,14 @@ pub fn generic_pods(count: usize, classes: usize, seed: u64) -> Vec<Pod> {
     let mut rng = Rng::new(seed);
     let shapes: Vec<(u64, u64)> = (0..classes.max(1))
         .map(|_| {
-            let cpu = [50u64, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 4000][rng.below(10)];
-            let gib_per_core = [0.5f64, 1.0, 2.0, 4.0, 8.0][rng.below(5)];
+            let cpu = rng
+                .pick(&[50u64, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 4000])
+                .copied()
+                .unwrap_or(100);
+            let gib_per_core = rng
+                .pick(&[0.5f64, 1.0, 2.0, 4.0, 8.0])
+                .copied()
+                .unwrap_or(1.0);
             let mem = ((cpu as f64 / 1000.0 * gib_per_core * 1024.0) as u64).max(64);
             (cpu, mem)
         })
