@@ -181,15 +181,24 @@ mod tests {
     fn config(trigger_type: &str, meta: &[(&str, &str)]) -> ScalerConfig {
         ScalerConfig {
             trigger_type: trigger_type.into(),
-            trigger_metadata: meta.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            trigger_metadata: meta
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
             ..ScalerConfig::default()
         }
     }
 
     #[tokio::test]
     async fn unknown_types_get_kedas_error() {
-        let err = ScalerRegistry::new().build(&config("nats", &[])).await.unwrap_err();
-        assert_eq!(err.to_string(), "scaler nats: invalid configuration: no scaler found for type: nats");
+        let err = ScalerRegistry::new()
+            .build(&config("nats", &[]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "scaler nats: invalid configuration: no scaler found for type: nats"
+        );
         assert!(ScalerRegistry::validate(&config("", &[])).is_err());
     }
 
@@ -197,22 +206,58 @@ mod tests {
     fn validation_parses_without_connecting() {
         let redis = config("redis", &[("address", "nowhere:1"), ("listName", "q")]);
         assert!(ScalerRegistry::validate(&redis).is_ok());
-        let bad = config("redis", &[("address", "nowhere:1"), ("listName", "q"), ("listLength", "x")]);
+        let bad = config(
+            "redis",
+            &[
+                ("address", "nowhere:1"),
+                ("listName", "q"),
+                ("listLength", "x"),
+            ],
+        );
         let e = ScalerRegistry::validate(&bad).unwrap_err().to_string();
-        assert!(e.contains("error parsing redis metadata") && e.contains("\"listLength\""), "{e}");
-        let cron = config("cron", &[("start", "0 9 * * 1-5"), ("end", "0 17 * * 1-5"), ("timezone", "UTC")]);
-        assert!(ScalerRegistry::validate(&cron).unwrap_err().to_string().contains("desiredReplicas"));
-        let mut utilization = config("prometheus", &[("serverAddress", "http://p"), ("query", "up"), ("threshold", "1")]);
+        assert!(
+            e.contains("error parsing redis metadata") && e.contains("\"listLength\""),
+            "{e}"
+        );
+        let cron = config(
+            "cron",
+            &[
+                ("start", "0 9 * * 1-5"),
+                ("end", "0 17 * * 1-5"),
+                ("timezone", "UTC"),
+            ],
+        );
+        assert!(
+            ScalerRegistry::validate(&cron)
+                .unwrap_err()
+                .to_string()
+                .contains("desiredReplicas")
+        );
+        let mut utilization = config(
+            "prometheus",
+            &[
+                ("serverAddress", "http://p"),
+                ("query", "up"),
+                ("threshold", "1"),
+            ],
+        );
         assert!(ScalerRegistry::validate(&utilization).is_ok());
         utilization.metric_type = keda_core::scaler::MetricTargetType::Utilization;
-        assert!(ScalerRegistry::validate(&utilization).unwrap_err().to_string().contains("'Utilization' metric type is unsupported"));
+        assert!(
+            ScalerRegistry::validate(&utilization)
+                .unwrap_err()
+                .to_string()
+                .contains("'Utilization' metric type is unsupported")
+        );
     }
 
     #[test]
     fn the_registry_is_the_metadata_validator() {
         let reg = ScalerRegistry::new();
         let v: &dyn MetadataValidator = &reg;
-        assert!(v.supports("redis-sentinel-streams") && v.supports("cpu") && !v.supports("kafka-x"));
+        assert!(
+            v.supports("redis-sentinel-streams") && v.supports("cpu") && !v.supports("kafka-x")
+        );
         let c = config("ignored", &[("value", "50")]);
         assert!(v.validate("memory", &c).is_ok());
         assert!(v.validate("memory", &config("x", &[])).is_err());

@@ -44,7 +44,9 @@ impl Raw {
     fn connect(addr: &str) -> std::io::Result<Self> {
         let s = TcpStream::connect(addr)?;
         s.set_nodelay(true)?;
-        Ok(Self { reader: BufReader::new(s) })
+        Ok(Self {
+            reader: BufReader::new(s),
+        })
     }
 
     /// Sends one command and reads one reply (integers, simple strings, bulk strings).
@@ -81,14 +83,16 @@ impl Raw {
 }
 
 fn default_addr() -> String {
-    std::env::var("KEDA_TEST_REDIS_ADDR").ok().unwrap_or_else(|| {
-        std::fs::read_to_string(".servers/env")
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("KEDA_TEST_REDIS_ADDR="))
-            .unwrap_or("127.0.0.1:6390")
-            .to_owned()
-    })
+    std::env::var("KEDA_TEST_REDIS_ADDR")
+        .ok()
+        .unwrap_or_else(|| {
+            std::fs::read_to_string(".servers/env")
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("KEDA_TEST_REDIS_ADDR="))
+                .unwrap_or("127.0.0.1:6390")
+                .to_owned()
+        })
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -122,7 +126,11 @@ async fn cycle(scalers: &[Arc<dyn Scaler>]) -> Result<i64, String> {
     Ok(total)
 }
 
-async fn timed_cycles(scalers: &[Arc<dyn Scaler>], cycles: usize, want: i64) -> Result<Duration, String> {
+async fn timed_cycles(
+    scalers: &[Arc<dyn Scaler>],
+    cycles: usize,
+    want: i64,
+) -> Result<Duration, String> {
     cycle(scalers).await?; // warm-up (loads the script)
     let mut times = Vec::new();
     for _ in 0..cycles {
@@ -141,7 +149,9 @@ async fn run(args: Args) -> Result<(), String> {
     let e = |e: std::io::Error| format!("{addr}: {e}");
     let mut probe = Raw::connect(&addr).map_err(e)?;
     let prefix = format!("redis-bench-{}", std::process::id());
-    let keys: Vec<String> = (0..args.triggers).map(|i| format!("{prefix}-{i}")).collect();
+    let keys: Vec<String> = (0..args.triggers)
+        .map(|i| format!("{prefix}-{i}"))
+        .collect();
     let mut want = 0;
     for (i, k) in keys.iter().enumerate() {
         let n = i % 10 + 1;
@@ -159,7 +169,11 @@ async fn run(args: Args) -> Result<(), String> {
         let t = Instant::now();
         let mut total = 0;
         for k in &keys {
-            total += base.call(&["LLEN", k]).map_err(e)?.parse::<i64>().unwrap_or(0);
+            total += base
+                .call(&["LLEN", k])
+                .map_err(e)?
+                .parse::<i64>()
+                .unwrap_or(0);
         }
         if c > 0 {
             times.push(t.elapsed());
@@ -176,7 +190,11 @@ async fn run(args: Args) -> Result<(), String> {
     let reg = ScalerRegistry::new();
     let mut shared = Vec::new();
     for k in &keys {
-        shared.push(Arc::<dyn Scaler>::from(reg.build(&list_trigger(&addr, k)).await.map_err(|e| e.to_string())?));
+        shared.push(Arc::<dyn Scaler>::from(
+            reg.build(&list_trigger(&addr, k))
+                .await
+                .map_err(|e| e.to_string())?,
+        ));
     }
     let shared_conns = probe.connected_clients().map_err(e)? - before;
     let ours = timed_cycles(&shared, args.cycles, want).await?;
@@ -188,7 +206,11 @@ async fn run(args: Args) -> Result<(), String> {
     let mut unshared = Vec::new();
     for k in &keys {
         let reg = ScalerRegistry::new();
-        unshared.push(Arc::<dyn Scaler>::from(reg.build(&list_trigger(&addr, k)).await.map_err(|e| e.to_string())?));
+        unshared.push(Arc::<dyn Scaler>::from(
+            reg.build(&list_trigger(&addr, k))
+                .await
+                .map_err(|e| e.to_string())?,
+        ));
     }
     let unshared_conns = probe.connected_clients().map_err(e)? - before;
     let per_trigger = timed_cycles(&unshared, args.cycles, want).await?;
@@ -201,8 +223,14 @@ async fn run(args: Args) -> Result<(), String> {
     }
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("redis-bench: {} list triggers against {addr}, median of {} cycles", args.triggers, args.cycles);
-    println!("  baseline (1 LLEN round trip per trigger, 1 connection): {:9.3} ms/cycle", ms(baseline));
+    println!(
+        "redis-bench: {} list triggers against {addr}, median of {} cycles",
+        args.triggers, args.cycles
+    );
+    println!(
+        "  baseline (1 LLEN round trip per trigger, 1 connection): {:9.3} ms/cycle",
+        ms(baseline)
+    );
     println!(
         "  keda-scalers, shared registry ({shared_conns} connection(s)):  {:9.3} ms/cycle  speed-up x{:.1}",
         ms(ours),
@@ -218,7 +246,9 @@ async fn run(args: Args) -> Result<(), String> {
 
 fn main() {
     let args = Args::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
     let result = match rt {
         Ok(rt) => rt.block_on(run(args)),
         Err(e) => Err(e.to_string()),
