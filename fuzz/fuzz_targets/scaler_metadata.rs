@@ -26,7 +26,9 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let types = ScalerRegistry::supported_types();
-    let Some(trigger_type) = types.get(usize::from(input.trigger) % types.len().max(1)) else { return };
+    let Some(trigger_type) = types.get(usize::from(input.trigger) % types.len().max(1)) else {
+        return;
+    };
     let metric_type = match input.metric_type % 3 {
         0 => MetricTargetType::AverageValue,
         1 => MetricTargetType::Value,
